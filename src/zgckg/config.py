@@ -1,0 +1,96 @@
+"""Every setting, with its default and what it is for.
+
+One ``Config`` object is made at start-up (from defaults, then ``ZGCKG_*`` environment variables, then
+command-line flags or a test's mapping) and passed down; nothing reads the environment after that.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+
+def project_root() -> Path:
+    """The checkout that holds ``ontology/`` and ``data/``: ``$ZGCKG_HOME``, else this package's checkout."""
+    if home := os.environ.get("ZGCKG_HOME"):
+        return Path(home).resolve()
+    checkout = Path(__file__).resolve().parents[2]
+    return checkout if (checkout / "ontology").is_dir() else Path.cwd()
+
+
+@dataclass(frozen=True)
+class Config:
+    # --- data and store -------------------------------------------------------------------------------
+    store: Path = field(default_factory=lambda: project_root() / "var" / "store")
+    """The store directory (generations of an Oxigraph store and a `current` pointer)."""
+    ontology_dir: Path = field(default_factory=lambda: project_root() / "ontology")
+    """OWL ontology and SHACL shapes (*.ttl)."""
+    data_dir: Path = field(default_factory=lambda: project_root() / "data" / "turtle")
+    """Curated instance data (*.ttl), one file per topic."""
+    source_file: Path = field(default_factory=lambda: project_root() / "data" / "source" / "haidian-park-report.txt")
+    """The report text every quote and offset refers to."""
+
+    # --- web service ----------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    """Interface to listen on; loopback unless told otherwise."""
+    port: int = 7878
+    """TCP port of the web service."""
+    workers: int = 2
+    """Query worker processes (each holds a read-only view of the store)."""
+    threads: int = 8
+    """HTTP threads of the WSGI server."""
+    timeout: float = 30.0
+    """Seconds a query may run before it is stopped; a request may lower it, never raise it."""
+    max_rows: int = 100_000
+    """Most rows (or triples) a query returns; a request may lower it, never raise it."""
+    max_body_bytes: int = 1_000_000
+    """Largest request body accepted (413 above it)."""
+    union_default_graph: bool = True
+    """Queries without FROM/GRAPH see the union of every graph (asserted + inferred + ontology + loaded)."""
+    write_token: str | None = None
+    """Bearer token for /update and /store; with none, both are off."""
+    service_allowlist: tuple[str, ...] = ()
+    """Host names SERVICE and LOAD may contact; empty means no outgoing connection at all."""
+    cors_origins: str = "*"
+    """Access-Control-Allow-Origin for the query endpoint."""
+    cache_entries: int = 256
+    """Answers kept in memory for identical queries on an unchanged store."""
+    public_base: str | None = None
+    """Public URL prefix the service is reached at, when it differs from the IRIs' base."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Config":
+        """Defaults, then ``ZGCKG_<NAME>`` variables, then explicit overrides (None means "not given")."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(f"ZGCKG_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _coerce(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls().with_values(values)
+
+    def with_values(self, values: Mapping[str, Any]) -> "Config":
+        return replace(self, **{k: _coerce(k, v) for k, v in values.items()})
+
+
+_TYPES = {f.name: f.type for f in fields(Config)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = _TYPES[name]
+    if name in {"store", "ontology_dir", "data_dir", "source_file"}:
+        return Path(value).expanduser().resolve()
+    if not isinstance(value, str):
+        return tuple(value) if name == "service_allowlist" else value
+    if kind == "bool":
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if name == "service_allowlist":
+        return tuple(h.strip() for h in value.split(",") if h.strip())
+    return value

@@ -1,0 +1,131 @@
+"""A store directory: immutable Oxigraph generations behind an atomically swapped ``current`` link.
+
+    STORE/
+      current -> generations/g000003     relative symlink, replaced with os.replace (atomic)
+      generations/g000001 …              complete Oxigraph stores, never written after publication
+      generations/.tmp-…                 a generation under construction (removed if its writer died)
+      write.lock                         flock held by the one writer at a time
+
+Readers open ``current`` read-only, so any number of processes can serve it. A writer (build, load, an
+update) builds a new generation — from scratch or from a checkpoint of the current one — and publishes it
+by swapping the link. A writer that fails or is killed never touches ``current``: the previous
+generation keeps serving.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gc
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..errors import StoreError
+
+KEEP_GENERATIONS = 3
+
+
+class StoreDir:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.generations = self.root / "generations"
+        self.link = self.root / "current"
+
+    def exists(self) -> bool:
+        return self.link.is_symlink() and self.link.resolve().is_dir()
+
+    def current_path(self) -> Path:
+        if not self.exists():
+            raise StoreError(str(self.root), "no store here yet; run `zgckg build --store DIR` first")
+        return self.link.resolve()
+
+    def version(self) -> str:
+        """The published generation's name; changes whenever the store's content changes."""
+        return self.current_path().name
+
+    def open_read(self) -> ox.Store:
+        """A read-only view of the current generation (safe beside any number of other readers)."""
+        try:
+            return ox.Store.read_only(str(self.current_path()))
+        except OSError as exc:
+            raise StoreError(str(self.root), f"cannot open the store: {exc}") from exc
+
+    def ensure(self) -> None:
+        """Create an empty store if there is none."""
+        if not self.exists():
+            with self.new_generation(copy_current=False):
+                pass
+
+    @contextmanager
+    def new_generation(self, *, copy_current: bool) -> Iterator[ox.Store]:
+        """A writable store that becomes ``current`` when the block ends without an exception."""
+        with self._write_lock():
+            self._remove_unfinished()
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.generations))
+            try:
+                store = self._start(tmp, copy_current)
+                yield store
+                store.flush()
+                del store
+                gc.collect()  # pyoxigraph has no close(): drop the last reference so RocksDB shuts down
+                self._publish(tmp)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            self._prune()
+
+    def _start(self, tmp: Path, copy_current: bool) -> ox.Store:
+        if copy_current and self.exists():
+            tmp.rmdir()  # backup() wants to create the directory itself
+            self.open_read().backup(str(tmp))
+        return ox.Store(str(tmp))
+
+    def _publish(self, tmp: Path) -> None:
+        final = self.generations / f"g{self._next_number():06d}"
+        os.rename(tmp, final)
+        pointer = self.root / f".current-{os.getpid()}"
+        pointer.unlink(missing_ok=True)
+        pointer.symlink_to(final.relative_to(self.root))
+        os.replace(pointer, self.link)
+        _fsync_dir(self.root)
+
+    def _next_number(self) -> int:
+        numbers = [int(p.name[1:]) for p in self.generations.glob("g[0-9]*") if p.name[1:].isdigit()]
+        return max(numbers, default=0) + 1
+
+    def _prune(self) -> None:
+        current = self.link.resolve().name
+        done = sorted(p for p in self.generations.glob("g[0-9]*") if p.name != current)
+        for old in done[: max(0, len(done) - (KEEP_GENERATIONS - 1))]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def _remove_unfinished(self) -> None:
+        # Only the lock holder writes, so any .tmp-* left now belongs to a writer that died.
+        for stale in self.generations.glob(".tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        self.generations.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "write.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(str(self.root), "another build, load or update is writing this store") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
