@@ -1,0 +1,305 @@
+"""The ``zgckg`` command: thin commands over the graph layer.
+
+Every command takes ``--store DIR``; without it the store is ``var/store`` in the project checkout, or
+``$ZGCKG_STORE``. Errors the graph layer raises on purpose (a broken data file, a validation failure, a
+malformed query, a missing store) are printed as one clear message on stderr, exit status 1, no traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import Config
+from .errors import ValidationFailed, ZgckgError
+
+STORE_HELP = (
+    "Store directory (Oxigraph generations behind a `current` link). "
+    "Default: var/store in the project checkout, or $ZGCKG_STORE."
+)
+
+
+def store_option(command: Callable) -> Callable:
+    return click.option(
+        "--store",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=STORE_HELP,
+    )(command)
+
+
+def reports_errors(command: Callable) -> Callable:
+    """Turn the package's own errors into a message on stderr and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ValidationFailed as failed:
+            for violation in failed.violations:
+                click.echo(str(violation), err=True)
+            click.echo(f"{len(failed.violations)} violation(s)", err=True)
+            sys.exit(1)
+        except ZgckgError as error:
+            click.echo(str(error), err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def make_config(**overrides: Any) -> Config:
+    """Defaults, then ZGCKG_* variables, then the flags given on the command line."""
+    return Config.from_env(**overrides)
+
+
+def progress_printer(enabled: bool) -> Callable[[str], None]:
+    """Progress lines on stderr, each with the seconds since the command started."""
+    started = time.perf_counter()
+
+    def show(message: str) -> None:
+        if enabled:
+            click.echo(f"[{time.perf_counter() - started:7.2f} s] {message}", err=True)
+
+    return show
+
+
+PROGRESS_HELP = "Show a line per stage on stderr (default: only when stderr is a terminal)."
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zgckg")
+def main() -> None:
+    """The Zhongguancun Haidian Park knowledge graph: build, query, export and serve it.
+
+    Typical use: `zgckg build`, then `zgckg query 'SELECT …'` or `zgckg serve`.
+    """
+
+
+@main.command()
+@store_option
+@click.option("--reasoner", type=click.Choice(["owlrl", "rules"]), default="owlrl", show_default=True,
+              help="owlrl's OWL 2 RL closure, or the same inferences as SPARQL rules run inside Oxigraph (faster).")
+@click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
+@reports_errors
+def build(store: Path | None, reasoner: str, progress: bool | None) -> None:
+    """Build the store from ontology/, data/turtle/ and the report.
+
+    Parses every file (a syntax error stops the build with file:line: message), validates the data
+    (SHACL shapes and evidence quotes against the report), adds what OWL 2 RL infers, and loads ontology,
+    asserted and inferred triples into separate named graphs of a new store generation. The new generation
+    replaces the current one only when it is complete: a failed or killed build leaves the previous store
+    serving. Graphs added with `zgckg load` are carried over. Ends with triples per graph and seconds per stage.
+    """
+    from .kg.build import build as run_build
+
+    config = make_config(store=store)
+    show = progress_printer(sys.stderr.isatty() if progress is None else progress)
+    built = run_build(config, progress=show, reasoner=_reasoner(reasoner))
+    click.echo(build_summary(built))
+
+
+def _reasoner(name: str) -> Callable:
+    if name == "rules":
+        from .kg.rules import infer_with_rules
+
+        return infer_with_rules
+    from .kg.reasoning import infer
+
+    return infer
+
+
+def build_summary(built) -> str:
+    from .kg.results import render_table
+
+    graphs = render_table(["graph", "triples"], [[g or "(default graph)", str(n)] for g, n in built.triples.items()])
+    stages = [[name, f"{seconds:.2f}"] for name, seconds in built.seconds.items()]
+    stages.append(["total", f"{sum(built.seconds.values()):.2f}"])
+    return f"built store generation {built.version}\n\n{graphs}\n{render_table(['stage', 'seconds'], stages)}"
+
+
+@main.command()
+@store_option
+@reports_errors
+def validate(store: Path | None) -> None:
+    """Parse and validate ontology/ and data/turtle/ without building.
+
+    Prints each violation with its file and focus node and exits 1 if there is any. The store is not
+    touched (--store is accepted for symmetry with the other commands).
+    """
+    from .kg.build import validate_only
+
+    violations = validate_only(make_config(store=store))
+    if violations:
+        raise ValidationFailed(violations)
+    click.echo("no violations")
+
+
+@main.command()
+@click.argument("quote")
+@store_option
+@reports_errors
+def locate(quote: str, store: Path | None) -> None:
+    """Print where QUOTE occurs in the normalised report: sentence id, start and end offsets.
+
+    Offsets count Unicode code points, start inclusive, end exclusive: the values evidence records carry
+    as oa:start and oa:end. Exits 1 if the quote does not occur.
+    """
+    from .kg.results import render_table
+    from .kg.source import Report
+
+    config = make_config(store=store)
+    found = Report.read(config.source_file).locate(quote)
+    if not found:
+        click.echo(f"not found in the normalised report text: {quote}", err=True)
+        sys.exit(1)
+    rows = [[sentence.id, str(start), str(end), sentence.iri] for start, end, sentence in found]
+    click.echo(render_table(["sentence", "start", "end", "sentence IRI"], rows), nl=False)
+
+
+@main.command()
+@click.argument("query_or_file")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "xml", "csv", "tsv", "ttl", "nt", "jsonld"]),
+              default="table", show_default=True,
+              help="table lines up Chinese text for reading; the others are the standard W3C formats "
+                   "(json/xml/csv/tsv for SELECT and ASK; ttl/nt/jsonld/xml for CONSTRUCT and DESCRIBE).")
+@click.option("--union/--no-union", default=True, show_default=True,
+              help="Without FROM or GRAPH, query the union of all graphs (asserted + inferred + ontology + loaded).")
+@store_option
+@reports_errors
+def query(query_or_file: str, fmt: str, union: bool, store: Path | None) -> None:
+    """Run a SPARQL query against the store and print its results.
+
+    QUERY_OR_FILE is a query, the path of a .rq file, or - for standard input.
+    """
+    from .kg.results import FormatMismatch, run_query, write_results
+    from .kg.store import StoreDir
+
+    text = _query_text(query_or_file)
+    result = run_query(StoreDir(make_config(store=store).store).open_read(), text, union=union)
+    try:
+        write_results(result, fmt, sys.stdout.buffer)
+    except FormatMismatch as mismatch:
+        raise click.UsageError(str(mismatch)) from None
+
+
+def _query_text(query_or_file: str) -> str:
+    if query_or_file == "-":
+        return sys.stdin.read()
+    path = Path(query_or_file)
+    if path.suffix in {".rq", ".sparql"} or (len(query_or_file) < 4096 and "\n" not in query_or_file and path.is_file()):
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {query_or_file}: {exc.strerror}") from None
+    return query_or_file
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "xml"]), required=True,
+              help="RDF syntax. nq and trig keep graph names; the others hold triples only.")
+@click.option("--graph", default="all", show_default=True,
+              help="asserted, inferred, ontology, all (every graph; for triple syntaxes their union), "
+                   "or the IRI of a graph.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+@store_option
+@reports_errors
+def export(fmt: str, graph: str, output: Path | None, store: Path | None) -> None:
+    """Write the store, or one of its graphs, as an RDF file."""
+    from .kg.exporting import GRAPH_CHOICES, export as run_export
+    from .kg.store import StoreDir
+
+    if graph not in GRAPH_CHOICES and "://" not in graph:
+        raise click.BadParameter(f"expected one of {', '.join(GRAPH_CHOICES)} or a graph IRI", param_hint="--graph")
+    view = StoreDir(make_config(store=store).store).open_read()
+    if output is None:
+        run_export(view, fmt, graph, sys.stdout.buffer)
+        return
+    with output.open("wb") as out:
+        run_export(view, fmt, graph, out)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--graph", default=None,
+              help="Load every file into this graph IRI (default: one graph per file, "
+                   "https://w3id.org/zgckg/graph/user/<file name>).")
+@store_option
+@reports_errors
+def load(files: tuple[Path, ...], graph: str | None, store: Path | None) -> None:
+    """Add your own RDF files to the store, next to the built graphs.
+
+    Any syntax Oxigraph reads (Turtle, N-Triples, N-Quads, TriG, N3, RDF/XML, JSON-LD) or rdflib reads.
+    The store gets a new generation, published atomically; `zgckg build` keeps these graphs.
+    """
+    from .kg.build import load_user_files
+
+    counts = load_user_files(make_config(store=store), files, graph=graph)
+    for graph_iri, triples in counts.items():
+        click.echo(f"{graph_iri}\t{triples} triples")
+
+
+@main.command()
+@store_option
+@reports_errors
+def stats(store: Path | None) -> None:
+    """Print triples per graph, instances per class and uses per property."""
+    from .kg.results import render_table, shorten
+    from .kg.stats import collect
+    from .kg.store import StoreDir
+
+    found = collect(StoreDir(make_config(store=store).store).open_read())
+    click.echo(render_table(["graph", "triples"], [[g or "(default graph)", str(n)] for g, n in found.graphs.items()]))
+    click.echo(render_table(["class", "instances"], [[shorten(c), str(n)] for c, n in found.classes.items()]))
+    click.echo(render_table(["property", "uses"], [[shorten(p), str(n)] for p, n in found.properties.items()]), nl=False)
+
+
+@main.command()
+@store_option
+@click.option("--host", default=None, help="Interface to listen on. Default: 127.0.0.1.")
+@click.option("--port", type=int, default=None, help="TCP port. Default: 7878.")
+@click.option("--timeout", type=float, default=None, help="Seconds a query may run. Default: 30.")
+@click.option("--max-rows", type=int, default=None, help="Most rows or triples a query returns. Default: 100000.")
+@click.option("--write-token", default=None,
+              help="Bearer token that enables /update and /store (or $ZGCKG_WRITE_TOKEN). Default: no writes.")
+@click.option("--union-default-graph/--no-union-default-graph", default=None,
+              help="Queries without FROM/GRAPH see the union of all graphs. Default: union.")
+@click.option("--workers", type=int, default=None, help="Query worker processes. Default: 2.")
+@click.option("--service-allow", "service_allow", multiple=True, metavar="HOST",
+              help="A host SERVICE and LOAD may contact (repeatable). Default: none.")
+@click.option("--dev", is_flag=True, help="Flask's development server with reloading, instead of waitress.")
+@reports_errors
+def serve(store: Path | None, dev: bool, service_allow: tuple[str, ...], **flags: Any) -> None:
+    """Serve the store as a SPARQL 1.1 endpoint and linked data.
+
+    Without --store, serves the default store, building it first if it does not exist yet. With
+    --store DIR, serves whatever DIR holds, creating an empty store there if there is none.
+    """
+    from .kg.store import StoreDir
+    from .web.server import serve as run_server
+
+    config = make_config(
+        store=store,
+        union_default_graph=flags.pop("union_default_graph"),
+        service_allowlist=service_allow or None,
+        **flags,
+    )
+    store_dir = StoreDir(config.store)
+    if store is not None:
+        store_dir.ensure()
+    elif not store_dir.exists():
+        from .kg.build import build as run_build
+
+        click.echo(f"no store at {config.store} yet: building it first", err=True)
+        run_build(config, progress=progress_printer(True))
+    run_server(config, dev=dev)
+
+
+if __name__ == "__main__":
+    main()

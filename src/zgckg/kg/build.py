@@ -1,0 +1,196 @@
+"""The build: parse → validate → reason → load into a new store generation → publish.
+
+Nothing is written to the store directory before the load stage, and the load writes a generation of
+its own that becomes ``current`` only once it is complete (see :mod:`zgckg.kg.store`). So a syntax error,
+a validation failure, an inconsistency, or a build killed half-way leaves the previous store serving.
+
+Graphs of a built store (IRIs in :mod:`zgckg.namespaces`): the ontology files in GRAPH_ONTOLOGY, the data
+files and the report's sentences in GRAPH_ASSERTED, the reasoner's new triples in GRAPH_INFERRED. Graphs a
+user added with ``zgckg load`` (under GRAPH_USER) are carried over from the previous generation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from urllib.parse import quote
+
+import pyoxigraph as ox
+import rdflib
+
+from ..config import Config
+from ..errors import DataError, StoreError, ValidationFailed, Violation
+from ..namespaces import BUILT_GRAPHS, GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_USER
+from .reasoning import infer
+from .report_graph import report_graph
+from .source import Report
+from .sources import Sources, display_path, load_sources, oxigraph_message, parse_file, quads_of
+from .stats import triples_per_graph
+from .store import StoreDir
+
+CHUNK = 50_000
+"""Quads per bulk write; also how often a long load reports its progress."""
+
+Progress = Callable[[str], None]
+Reasoner = Callable[[rdflib.Graph, rdflib.Graph], rdflib.Graph]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class StageTimer:
+    """Times named stages and reports each one's start and end through ``progress``."""
+
+    progress: Progress = _quiet
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.progress(f"{name} …")
+        started = time.perf_counter()
+        yield
+        self.seconds[name] = time.perf_counter() - started
+        self.progress(f"{name} done in {self.seconds[name]:.2f} s")
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build produced: the generation it published, triples per graph, seconds per stage."""
+
+    version: str
+    triples: dict[str, int]
+    seconds: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The three graphs a build loads, complete before anything touches the store."""
+
+    ontology: rdflib.Graph
+    asserted: rdflib.Graph
+    inferred: rdflib.Graph
+
+    def graphs(self) -> dict[str, rdflib.Graph]:
+        return {GRAPH_ONTOLOGY: self.ontology, GRAPH_ASSERTED: self.asserted, GRAPH_INFERRED: self.inferred}
+
+
+def build(config: Config, *, progress: Progress = _quiet, reasoner: Reasoner = infer) -> Built:
+    """Build the store at ``config.store`` from the ontology, the data and the report; publish atomically."""
+    timer = StageTimer(progress)
+    prepared = prepare(config, timer, reasoner)
+    store_dir = StoreDir(config.store)
+    with timer.stage("load"):
+        with store_dir.new_generation(copy_current=False) as store:
+            for graph_iri, graph in prepared.graphs().items():
+                write_quads(store, quads_of(graph, graph_iri), progress, label=_short(graph_iri))
+            carry_user_graphs(store_dir, store, progress)
+    return Built(store_dir.version(), triples_per_graph(store_dir.open_read()), timer.seconds)
+
+
+def prepare(config: Config, timer: StageTimer, reasoner: Reasoner = infer) -> Prepared:
+    """Parse, validate and reason: everything a build does before it writes."""
+    with timer.stage("parse"):
+        sources = load_sources(config)
+        report = Report.read(config.source_file)
+        shapes = parse_file(sources.shapes_file) if sources.shapes_file else None
+        ontology = sources.ontology()
+        asserted = sources.data() + report_graph(report)
+    with timer.stage("validate"):
+        _raise_if_any(check(sources, report, shapes))
+    with timer.stage("reason"):
+        inferred = reasoner(ontology, asserted)
+    return Prepared(ontology, asserted, inferred)
+
+
+def check(sources: Sources, report: Report, shapes: rdflib.Graph | None) -> list[Violation]:
+    """SHACL shapes and provenance quotes, file by file."""
+    from .validate import validate  # pyshacl is heavy; only commands that validate pay for it
+
+    return validate(sources.ontology(), sources.data_files, report, shapes)
+
+
+def validate_only(config: Config, *, progress: Progress = _quiet) -> list[Violation]:
+    """Parse and validate without building: the violations, in the validator's order."""
+    timer = StageTimer(progress)
+    with timer.stage("parse"):
+        sources = load_sources(config)
+        report = Report.read(config.source_file)
+        shapes = parse_file(sources.shapes_file) if sources.shapes_file else None
+    with timer.stage("validate"):
+        return check(sources, report, shapes)
+
+
+def write_quads(store: ox.Store, quads: Iterable[ox.Quad], progress: Progress, *, label: str) -> int:
+    """Bulk-write quads in chunks (the generation is private until published, so no transaction is needed)."""
+    total = 0
+    iterator = iter(quads)
+    while chunk := list(islice(iterator, CHUNK)):
+        store.bulk_extend(chunk)
+        total += len(chunk)
+        if total >= CHUNK:
+            progress(f"  {label}: {total} quads written")
+    return total
+
+
+def carry_user_graphs(store_dir: StoreDir, store: ox.Store, progress: Progress) -> None:
+    """Copy the graphs ``zgckg load`` added to the previous generation into the new one."""
+    if not store_dir.exists():
+        return
+    previous = store_dir.open_read()
+    for graph in previous.named_graphs():
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(GRAPH_USER):
+            quads = previous.quads_for_pattern(None, None, None, graph)
+            count = write_quads(store, quads, progress, label=_short(graph.value))
+            progress(f"  carried over {graph.value} ({count} triples)")
+
+
+def _raise_if_any(violations: list[Violation]) -> None:
+    if violations:
+        raise ValidationFailed(violations)
+
+
+def _short(graph_iri: str) -> str:
+    return graph_iri.rsplit("/", 1)[-1]
+
+
+def user_graph_iri(path: Path) -> str:
+    """Where ``zgckg load`` puts a file unless told otherwise: GRAPH_USER + the file's name."""
+    return GRAPH_USER + quote(path.name)
+
+
+def load_user_files(config: Config, files: Iterable[Path], *, graph: str | None = None) -> dict[str, int]:
+    """Add RDF files to the store, each into its own graph (or all into ``graph``); publish atomically.
+
+    The triples of a file go to its graph; a dataset file (TriG, N-Quads) keeps the graph names it gives.
+    The graphs a build makes are off limits: a rebuild would silently replace what was loaded there.
+    Returns the number of triples in each graph that was loaded into.
+    """
+    if graph in BUILT_GRAPHS.values():
+        raise StoreError(str(config.store), f"{graph} is rebuilt by `zgckg build`; load into another graph")
+    targets = {Path(path): graph or user_graph_iri(Path(path)) for path in files}
+    store_dir = StoreDir(config.store)
+    with store_dir.new_generation(copy_current=True) as store:
+        for path, target in targets.items():
+            load_user_file(store, path, target)
+        counts = triples_per_graph(store)
+    return {target: counts.get(target, 0) for target in targets.values()}
+
+
+def load_user_file(store: ox.Store, path: Path, graph: str) -> None:
+    """One file into ``graph``: read by Oxigraph when it knows the syntax (fast, exact errors), else by rdflib."""
+    rdf_format = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) if path.suffix else None
+    if rdf_format is None:
+        write_quads(store, quads_of(parse_file(path), graph), _quiet, label=graph)
+        return
+    try:
+        store.bulk_load(path=path, format=rdf_format, to_graph=ox.NamedNode(graph), base_iri=path.resolve().as_uri())
+    except SyntaxError as exc:
+        raise DataError(display_path(path), exc.lineno, oxigraph_message(exc)) from None
+    except OSError as exc:
+        raise DataError(display_path(path), None, exc.strerror or str(exc)) from None

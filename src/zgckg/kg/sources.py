@@ -1,0 +1,161 @@
+"""Parse the ontology and the curated data, one file at a time, so every error can name its file and line.
+
+Each file is parsed twice on purpose: rdflib builds the graph the validator and the reasoner work on, and
+Oxigraph's stricter parser then checks the same bytes, so anything the store would later refuse (an invalid
+IRI, a bad language tag) is reported here as ``file:line: message`` instead of failing half-way through a
+load.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.sax
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.exceptions import ParserError
+from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.util import guess_format
+
+from ..config import Config
+from ..errors import DataError
+
+SHAPES_FILE = "shapes.ttl"
+
+# Oxigraph prefixes its messages with the location and appends "(file, line N)"; we print our own.
+_OX_LOCATION = re.compile(r"^Parser error (?:at|between) [^:]*: ")
+_OX_SUFFIX = re.compile(r" \([^()]*, line \d+\)$")
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The parsed input of a build: ontology files, data files and the SHACL shapes file, each by path."""
+
+    ontology_files: Mapping[Path, rdflib.Graph]
+    data_files: Mapping[Path, rdflib.Graph]
+    shapes_file: Path | None
+
+    def ontology(self) -> rdflib.Graph:
+        """The union of the ontology files (the shapes are not part of it)."""
+        return union(self.ontology_files.values())
+
+    def data(self) -> rdflib.Graph:
+        """The union of the data files."""
+        return union(self.data_files.values())
+
+
+def load_sources(config: Config) -> Sources:
+    """Parse ``ontology/*.ttl`` (except the shapes) and ``data/turtle/*.ttl``; the first syntax error stops it."""
+    ontology_paths = [p for p in turtle_files(config.ontology_dir) if p.name != SHAPES_FILE]
+    shapes = config.ontology_dir / SHAPES_FILE
+    return Sources(
+        ontology_files={p: parse_file(p) for p in ontology_paths},
+        data_files={p: parse_file(p) for p in turtle_files(config.data_dir)},
+        shapes_file=shapes if shapes.is_file() else None,
+    )
+
+
+def turtle_files(directory: Path) -> list[Path]:
+    """The ``*.ttl`` files of a directory in name order (none if it does not exist)."""
+    return sorted(directory.glob("*.ttl")) if directory.is_dir() else []
+
+
+def union(graphs: Iterable[rdflib.Graph]) -> rdflib.Graph:
+    merged = rdflib.Graph()
+    for graph in graphs:
+        merged += graph
+        for prefix, namespace in graph.namespaces():
+            merged.bind(prefix, namespace, override=False)
+    return merged
+
+
+def parse_file(path: Path, rdf_format: str | None = None) -> rdflib.Graph:
+    """One RDF file as an rdflib graph, or a :class:`DataError` naming the file and the line."""
+    rdf_format = rdf_format or guess_format(str(path)) or "turtle"
+    graph = rdflib.Graph()
+    try:
+        graph.parse(path, format=rdf_format)
+    except (BadSyntax, ParserError, xml.sax.SAXParseException, ValueError) as exc:
+        raise _data_error(path, exc) from None
+    except OSError as exc:
+        raise DataError(display_path(path), None, exc.strerror or str(exc)) from None
+    check_strictly(path)
+    return graph
+
+
+def check_strictly(path: Path) -> None:
+    """Parse with Oxigraph too, when it reads the syntax, so the store will accept every term."""
+    try:
+        rdf_format = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+    except ValueError:
+        return
+    if rdf_format is None:
+        return
+    try:
+        for _ in ox.parse(path=path, format=rdf_format, base_iri=path.resolve().as_uri()):
+            pass
+    except SyntaxError as exc:
+        raise DataError(display_path(path), exc.lineno, oxigraph_message(exc)) from None
+
+
+def oxigraph_message(exc: SyntaxError) -> str:
+    """Oxigraph's message without the location it embeds (we print ``file:line:`` ourselves)."""
+    return _OX_SUFFIX.sub("", _OX_LOCATION.sub("", exc.msg or str(exc)))
+
+
+def _data_error(path: Path, exc: Exception) -> DataError:
+    line, message = _line_and_message(exc)
+    if line is None:
+        # rdflib's N-Triples and some other parsers lose the position; Oxigraph's parser knows it.
+        line, message = _oxigraph_position(path) or (None, message)
+    return DataError(display_path(path), line, message)
+
+
+def _line_and_message(exc: Exception) -> tuple[int | None, str]:
+    if isinstance(exc, BadSyntax):
+        # BadSyntax counts the newlines before the failing statement: lines are 0-based there.
+        return exc.lines + 1, exc._why
+    if isinstance(exc, xml.sax.SAXParseException):
+        return exc.getLineNumber(), exc.getMessage()
+    return None, str(exc)
+
+
+def _oxigraph_position(path: Path) -> tuple[int, str] | None:
+    try:
+        check_strictly(path)
+    except DataError as error:
+        return (error.line, error.message) if error.line else None
+    return None
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the working directory when it lies below it, else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def quads_of(graph: rdflib.Graph, graph_name: str) -> Iterator[ox.Quad]:
+    """An rdflib graph's triples as Oxigraph quads in the named graph ``graph_name``."""
+    name = ox.NamedNode(graph_name)
+    for s, p, o in graph:
+        yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name)
+
+
+def to_oxigraph(term: rdflib.term.Node):
+    """An rdflib term as the equal Oxigraph term (blank node ids are kept, so graphs can share them)."""
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot store {term!r}")
