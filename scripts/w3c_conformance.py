@@ -219,7 +219,8 @@ def report(tests: list[W3CTest], outcomes: dict, servers: list[str]) -> tuple[st
     lines: list[str] = []
     run = [t for t in tests if t.iri in outcomes]
     groups = [("evaluation tests", [t for t in run if not t.is_syntax]), ("syntax tests", [t for t in run if t.is_syntax])]
-    header = f"{'suite':<22}{'tests':>6}" + "".join(f"{s:>14}" for s in servers)
+    header = f"| {'suite':<20} | {'tests':>5} |" + "".join(f" {s + ' passed':>15} |" for s in servers)
+    header += "\n|" + " --- |" * (2 + len(servers))
     for title, group in groups:
         if not group:
             continue
@@ -231,7 +232,7 @@ def report(tests: list[W3CTest], outcomes: dict, servers: list[str]) -> tuple[st
             lines.append(_count_line(suite, members, outcomes, servers))
         lines.append(_count_line("total", group, outcomes, servers))
     if all(g for _, g in groups):
-        lines += ["", _count_line("all run", run, outcomes, servers)]
+        lines += ["", header, _count_line("all run", run, outcomes, servers)]
     skipped = Counter(t.skip for t in tests if t.skip)
     lines += ["", "## skipped, by reason", ""]
     lines += [f"{n:>5}  {reason}" for reason, n in skipped.most_common()]
@@ -260,11 +261,11 @@ def _status(outcomes, test, server) -> str:
 
 
 def _count_line(name: str, tests: list[W3CTest], outcomes: dict, servers: list[str]) -> str:
-    cells = []
+    cells = ""
     for server in servers:
         passed = sum(1 for t in tests if _status(outcomes, t, server) == "pass")
-        cells.append(f"{passed:>6} / {len(tests):<5}")
-    return f"{name:<22}{len(tests):>6}" + "".join(f"{c:>14}" for c in cells)
+        cells += f" {passed:>15} |"
+    return f"| {name:<20} | {len(tests):>5} |" + cells
 
 
 def versions() -> dict[str, str]:
