@@ -1,0 +1,73 @@
+"""The report as RDF: the source document and one ``zgo:Sentence`` per sentence, with text and offsets.
+
+Every evidence record points at one of these sentences, so a quote can be read in context and its offsets
+checked against the sentence's. Offsets are ``xsd:integer`` code-point indices into the normalised text
+(start inclusive, end exclusive), the same datatype the evidence records use (Turtle's bare ``300``), so
+one comparison works for both. Texts are plain strings, like ``oa:exact``, so a quote can be compared to
+its sentence with ``CONTAINS`` without minding language tags.
+"""
+
+from __future__ import annotations
+
+import rdflib
+from rdflib import RDF, RDFS, XSD, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from ..namespaces import ONTOLOGY, PREFIXES, REPORT
+from .source import Report, Sentence
+
+ZGO = rdflib.Namespace(ONTOLOGY)
+OA = rdflib.Namespace(PREFIXES["oa"])
+
+TITLE_ZH = "中关村科技园区海淀园事迹材料"
+TITLE_EN = "Zhongguancun Science Park Haidian Park: account of its achievements"
+LANGUAGE = URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")
+CREATED = "2017"
+FIGURES_AS_OF = "2016-12-31"
+
+_NOTE_ZH = (
+    "收入《全国科技管理系统先进集体事迹简介》的一篇事迹材料。文中数字除另有说明外截至 2016 年底；"
+    "句子编号与位置按规范化文本（去除粗体标记、接合分页处断开的段落）计算。"
+)
+_NOTE_EN = (
+    "An account from the profiles of advanced collectives of the national science and technology management "
+    "system. Its figures are as of the end of 2016 unless it says otherwise. Sentence ids and offsets refer "
+    "to the normalised text (bold markers removed, paragraphs cut by page breaks joined). The English title "
+    "is a curator's translation."
+)
+
+
+def report_graph(report: Report) -> rdflib.Graph:
+    """The source document ``zg:report/haidian-park`` and its sentences, as a fresh graph."""
+    graph = rdflib.Graph()
+    graph.bind("zgo", ZGO)
+    graph.bind("oa", OA)
+    graph.bind("dcterms", DCTERMS)
+    document = URIRef(REPORT)
+    _add_document(graph, document)
+    for sentence in report.sentences:
+        _add_sentence(graph, document, sentence)
+    return graph
+
+
+def _add_document(graph: rdflib.Graph, document: URIRef) -> None:
+    graph.add((document, RDF.type, ZGO.SourceDocument))
+    graph.add((document, DCTERMS.title, Literal(TITLE_ZH, lang="zh")))
+    graph.add((document, RDFS.label, Literal(TITLE_ZH, lang="zh")))
+    graph.add((document, RDFS.label, Literal(TITLE_EN, lang="en")))
+    graph.add((document, DCTERMS.language, LANGUAGE))
+    graph.add((document, DCTERMS.created, Literal(CREATED, datatype=XSD.gYear)))
+    # The report's "截至 2016 年底": the date its figures describe, apart from when it was written.
+    graph.add((document, DCTERMS.temporal, Literal(FIGURES_AS_OF, datatype=XSD.date)))
+    graph.add((document, RDFS.comment, Literal(_NOTE_ZH, lang="zh")))
+    graph.add((document, RDFS.comment, Literal(_NOTE_EN, lang="en")))
+
+
+def _add_sentence(graph: rdflib.Graph, document: URIRef, sentence: Sentence) -> None:
+    node = URIRef(sentence.iri)
+    graph.add((node, RDF.type, ZGO.Sentence))
+    graph.add((node, ZGO.sentenceId, Literal(sentence.id)))
+    graph.add((node, ZGO.text, Literal(sentence.text)))
+    graph.add((node, OA.start, Literal(sentence.start, datatype=XSD.integer)))
+    graph.add((node, OA.end, Literal(sentence.end, datatype=XSD.integer)))
+    graph.add((node, DCTERMS.isPartOf, document))
