@@ -8,6 +8,7 @@ malformed query, a missing store) are printed as one clear message on stderr, ex
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -79,6 +80,9 @@ def main() -> None:
 
     Typical use: `zgckg build`, then `zgckg query 'SELECT …'` or `zgckg serve`.
     """
+    # rdflib logs a traceback for every ill-typed literal it reads; the build reports those itself,
+    # with file and node, so the log would only bury the one message that matters.
+    logging.getLogger("rdflib").addHandler(logging.NullHandler())
 
 
 @main.command()
@@ -117,10 +121,10 @@ def _reasoner(name: str) -> Callable:
 def build_summary(built) -> str:
     from .kg.results import render_table
 
-    graphs = render_table(["graph", "triples"], [[g or "(default graph)", str(n)] for g, n in built.triples.items()])
+    graphs = render_table(["graph", "triples"], [[g or "(default graph)", str(n)] for g, n in built.triples.items()], count=False)
     stages = [[name, f"{seconds:.2f}"] for name, seconds in built.seconds.items()]
     stages.append(["total", f"{sum(built.seconds.values()):.2f}"])
-    return f"built store generation {built.version}\n\n{graphs}\n{render_table(['stage', 'seconds'], stages)}"
+    return f"built store generation {built.version}\n\n{graphs}\n{render_table(['stage', 'seconds'], stages, count=False)}"
 
 
 @main.command()
@@ -255,7 +259,7 @@ def stats(store: Path | None) -> None:
     from .kg.store import StoreDir
 
     found = collect(StoreDir(make_config(store=store).store).open_read())
-    click.echo(render_table(["graph", "triples"], [[g or "(default graph)", str(n)] for g, n in found.graphs.items()]))
+    click.echo(render_table(["graph", "triples"], [[g or "(default graph)", str(n)] for g, n in found.graphs.items()], count=False))
     click.echo(render_table(["class", "instances"], [[shorten(c), str(n)] for c, n in found.classes.items()]))
     click.echo(render_table(["property", "uses"], [[shorten(p), str(n)] for p, n in found.properties.items()]), nl=False)
 

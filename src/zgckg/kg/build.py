@@ -28,7 +28,17 @@ from ..namespaces import BUILT_GRAPHS, GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONT
 from .reasoning import infer
 from .report_graph import report_graph
 from .source import Report
-from .sources import Sources, display_path, load_sources, oxigraph_message, parse_file, quads_of
+from .results import shorten
+from .sources import (
+    Sources,
+    display_path,
+    ill_typed_literals,
+    ill_typed_message,
+    load_sources,
+    oxigraph_message,
+    parse_file,
+    quads_of,
+)
 from .stats import triples_per_graph
 from .store import StoreDir
 
@@ -112,7 +122,14 @@ def check(sources: Sources, report: Report, shapes: rdflib.Graph | None) -> list
     """SHACL shapes and provenance quotes, file by file."""
     from .validate import validate  # pyshacl is heavy; only commands that validate pay for it
 
-    return validate(sources.ontology(), sources.data_files, report, shapes)
+    return [*validate(sources.ontology(), sources.data_files, report, shapes), *ill_typed(sources)]
+
+
+def ill_typed(sources: Sources) -> Iterator[Violation]:
+    """Ill-typed literals, by file (the reasoner would find them too, but could not say where)."""
+    for path, graph in {**sources.ontology_files, **sources.data_files}.items():
+        for s, p, o in ill_typed_literals(graph):
+            yield Violation(display_path(path), shorten(str(s)), ill_typed_message(o), shorten(str(p)))
 
 
 def validate_only(config: Config, *, progress: Progress = _quiet) -> list[Violation]:

@@ -19,7 +19,7 @@ import rdflib
 from rdflib import OWL, RDF, RDFS, XSD
 
 from ..errors import ValidationFailed, Violation
-from ..namespaces import PREFIXES
+from .results import shorten
 
 Triple = tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]
 
@@ -84,11 +84,3 @@ def _focus(message: str) -> str:
     """The individual an owlrl message is about (its last IRI), written with a shared prefix."""
     iris = _IRI.findall(message)
     return shorten(iris[-1]) if iris else "-"
-
-
-def shorten(iri: str) -> str:
-    """An IRI as ``prefix:local`` when a shared prefix covers it, else ``<iri>``."""
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-        if iri.startswith(namespace) and iri != namespace:
-            return f"{prefix}:{iri[len(namespace):]}"
-    return f"<{iri}>"

@@ -39,7 +39,7 @@ class FormatMismatch(ValueError):
     """A result format that does not fit the kind of query (CSV for a CONSTRUCT, Turtle for a SELECT)."""
 
     def __init__(self, fmt: str, kind: str, allowed: Sequence[str]):
-        super().__init__(f"--format {fmt} does not apply to a {kind} query; use one of: {', '.join(allowed)}")
+        super().__init__(f"--format {fmt} does not apply to {kind} queries; use one of: {', '.join(allowed)}")
 
 
 def run_query(store: ox.Store, query: str, *, union: bool = True):
@@ -78,13 +78,15 @@ def table(result) -> str:
     return render_table(header, rows)
 
 
-def render_table(header: list[str], rows: list[list[str]]) -> str:
+def render_table(header: list[str], rows: list[list[str]], *, count: bool = True) -> str:
+    """Columns padded to the widest cell in terminal columns; a row count under them unless ``count`` is false."""
     widths = [display_width(h) for h in header]
     for row in rows:
         widths = [max(w, display_width(c)) for w, c in zip(widths, row)]
     lines = [_line(header, widths), "  ".join("-" * w for w in widths)]
     lines += [_line(row, widths) for row in rows]
-    lines.append(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
+    if count:
+        lines.append(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
     return "\n".join(lines) + "\n"
 
 

@@ -139,6 +139,16 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def ill_typed_literals(graph: rdflib.Graph) -> Iterator[tuple]:
+    """Triples whose literal does not fit its datatype ("abc"^^xsd:integer): rdflib reads them, the
+    reasoner would stop on them, and a query comparing values would silently skip them."""
+    return ((s, p, o) for s, p, o in graph if isinstance(o, rdflib.Literal) and o.ill_typed)
+
+
+def ill_typed_message(literal: rdflib.Literal) -> str:
+    return f"{literal.n3()} is not a valid value of its datatype"
+
+
 def quads_of(graph: rdflib.Graph, graph_name: str) -> Iterator[ox.Quad]:
     """An rdflib graph's triples as Oxigraph quads in the named graph ``graph_name``."""
     name = ox.NamedNode(graph_name)
