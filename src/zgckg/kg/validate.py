@@ -197,7 +197,7 @@ def quote_violations(data: rdflib.Graph, report: Report, locator: Locator) -> It
 def quote_problems(report, sentences, exact: str, start: int, end: int, sentence) -> Iterator[tuple[URIRef, str]]:
     found = report.text[start:end]
     if found != exact:
-        yield OA.exact, f"oa:exact {exact!r} does not match the report at {start}–{end}, which reads {found!r}; {where(report, exact)}"
+        yield OA.exact, f'oa:exact "{exact}" does not match the report at {start}–{end}, which reads "{found}"; {where(report, exact)}'
     if sentence not in sentences:
         yield ZGO.sentence, f"{short(sentence)} is not a sentence of the report; {sentence_hint(report, start)}"
         return
@@ -339,15 +339,22 @@ def disjointness_violations(
         for s, p, o in graph:
             for node, cls, reason in schema.classes_implied(s, p, o):
                 for super_class in schema.superclasses(cls):
-                    memberships[node].setdefault(super_class, (reason, name))
+                    known = memberships[node].get(super_class)
+                    # A stated type is the best explanation of a membership; keep it over a domain or range.
+                    if known is None or (p == RDF.type and not _is_type_reason(known[0])):
+                        memberships[node][super_class] = (reason, name)
     for node, classes in memberships.items():
         for a, b in schema.disjoint_pairs(classes):
             (why_a, file_a), (why_b, file_b) = classes[a], classes[b]
             yield Violation(
-                file_a if why_b.startswith("rdf:type") else file_b,
+                file_a if _is_type_reason(why_b) else file_b,
                 short(node),
                 f"would be both a {short(a)} ({why_a}) and a {short(b)} ({why_b}); the ontology says no node can be both",
             )
+
+
+def _is_type_reason(reason: str) -> bool:
+    return reason.startswith("rdf:type")
 
 
 class Schema:
@@ -356,7 +363,7 @@ class Schema:
     def __init__(self, ontology: rdflib.Graph):
         self.graph = ontology
         self.disjoint = disjoint_classes(ontology)
-        self._implications: dict[URIRef, list[tuple[bool, URIRef, URIRef]]] = {}
+        self._implications: dict[URIRef, list[tuple[bool, URIRef, str, URIRef]]] = {}
 
     def superclasses(self, cls: URIRef) -> set[URIRef]:
         return set(self.graph.transitive_objects(cls, RDFS.subClassOf))
@@ -373,14 +380,15 @@ class Schema:
             if isinstance(o, URIRef):
                 yield s, o, f"rdf:type {short(o)}"
             return
-        for to_object, prop, cls in self.implications(p):
+        for to_object, prop, axiom, cls in self.implications(p):
             node = o if to_object else s
             if not isinstance(node, Literal):
                 role = "object" if to_object else "subject"
-                yield node, cls, f"as the {role} of {short(p)}" + ("" if prop == p else f", via {short(prop)}")
+                via = "whose" if prop == p else f"via {short(prop)}, whose"
+                yield node, cls, f"as the {role} of {short(p)}, {via} {axiom} is {short(cls)}"
 
-    def implications(self, p: URIRef) -> list[tuple[bool, URIRef, URIRef]]:
-        """(applies to the object?, property whose axiom it is, class) for each class a ``p`` triple implies.
+    def implications(self, p: URIRef) -> list[tuple[bool, URIRef, str, URIRef]]:
+        """(applies to the object?, property, "domain" or "range", class) for each class a ``p`` triple implies.
 
         Follows sub-properties upwards and owl:inverseOf both ways, as OWL 2 RL does.
         """
@@ -388,7 +396,7 @@ class Schema:
             self._implications[p] = list(self._implications_of(p))
         return self._implications[p]
 
-    def _implications_of(self, p: URIRef) -> Iterator[tuple[bool, URIRef, URIRef]]:
+    def _implications_of(self, p: URIRef) -> Iterator[tuple[bool, URIRef, str, URIRef]]:
         seen: set[tuple[URIRef, bool]] = set()
         todo = [(p, False)]
         while todo:
@@ -397,9 +405,9 @@ class Schema:
                 continue
             seen.add((prop, flipped))
             for cls in self.graph.objects(prop, RDFS.domain):
-                yield flipped, prop, cls
+                yield flipped, prop, "domain", cls
             for cls in self.graph.objects(prop, RDFS.range):
-                yield not flipped, prop, cls
+                yield not flipped, prop, "range", cls
             todo += [(sup, flipped) for sup in self.graph.objects(prop, RDFS.subPropertyOf)]
             inverses = set(self.graph.objects(prop, OWL.inverseOf)) | set(self.graph.subjects(OWL.inverseOf, prop))
             todo += [(inv, not flipped) for inv in inverses]
