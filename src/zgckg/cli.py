@@ -206,7 +206,7 @@ def _query_text(query_or_file: str) -> str:
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "xml"]), required=True,
-              help="RDF syntax. nq and trig keep graph names; the others hold triples only.")
+              help="RDF syntax. nq, trig and jsonld keep graph names; ttl, nt and xml hold triples only.")
 @click.option("--graph", default="all", show_default=True,
               help="asserted, inferred, ontology, all (every graph; for triple syntaxes their union), "
                    "or the IRI of a graph.")

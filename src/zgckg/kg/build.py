@@ -36,8 +36,10 @@ from .sources import (
     ill_typed_message,
     load_sources,
     oxigraph_message,
+    parse_dataset,
     parse_file,
     quads_of,
+    quads_of_dataset,
 )
 from .stats import triples_per_graph
 from .store import StoreDir
@@ -203,7 +205,7 @@ def load_user_file(store: ox.Store, path: Path, graph: str) -> None:
     """One file into ``graph``: read by Oxigraph when it knows the syntax (fast, exact errors), else by rdflib."""
     rdf_format = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) if path.suffix else None
     if rdf_format is None:
-        write_quads(store, quads_of(parse_file(path), graph), _quiet, label=graph)
+        write_quads(store, quads_of_dataset(parse_dataset(path), graph), _quiet, label=graph)
         return
     try:
         store.bulk_load(path=path, format=rdf_format, to_graph=ox.NamedNode(graph), base_iri=path.resolve().as_uri())

@@ -1,6 +1,6 @@
 """Dumps of the store: one graph or all of them, in any RDF syntax Oxigraph writes.
 
-Dataset syntaxes (N-Quads, TriG) keep each triple's graph. Graph syntaxes (Turtle, N-Triples, JSON-LD,
+Dataset syntaxes (N-Quads, TriG, JSON-LD) keep each triple's graph. Graph syntaxes (Turtle, N-Triples,
 RDF/XML) hold triples only: for ``all`` they get the union of every graph, each triple once.
 """
 

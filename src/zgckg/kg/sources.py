@@ -9,6 +9,7 @@ load.
 from __future__ import annotations
 
 import re
+import warnings
 import xml.sax
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 from rdflib.exceptions import ParserError
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.util import guess_format
 
@@ -74,16 +76,29 @@ def union(graphs: Iterable[rdflib.Graph]) -> rdflib.Graph:
 
 def parse_file(path: Path, rdf_format: str | None = None) -> rdflib.Graph:
     """One RDF file as an rdflib graph, or a :class:`DataError` naming the file and the line."""
-    rdf_format = rdf_format or guess_format(str(path)) or "turtle"
     graph = rdflib.Graph()
+    _parse_into(graph, path, rdf_format)
+    check_strictly(path)
+    return graph
+
+
+def parse_dataset(path: Path, rdf_format: str | None = None) -> rdflib.Dataset:
+    """One RDF file of any syntax rdflib reads, graph names kept (TriX, TriG …), or a :class:`DataError`."""
+    dataset = rdflib.Dataset()
+    with warnings.catch_warnings():
+        # rdflib 7.6's Dataset.parse calls its own deprecated Dataset.default_context
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _parse_into(dataset, path, rdf_format)
+    return dataset
+
+
+def _parse_into(target: rdflib.Graph, path: Path, rdf_format: str | None) -> None:
     try:
-        graph.parse(path, format=rdf_format)
+        target.parse(path, format=rdf_format or guess_format(str(path)) or "turtle")
     except (BadSyntax, ParserError, xml.sax.SAXParseException, ValueError) as exc:
         raise _data_error(path, exc) from None
     except OSError as exc:
         raise DataError(display_path(path), None, exc.strerror or str(exc)) from None
-    check_strictly(path)
-    return graph
 
 
 def check_strictly(path: Path) -> None:
@@ -154,6 +169,14 @@ def quads_of(graph: rdflib.Graph, graph_name: str) -> Iterator[ox.Quad]:
     name = ox.NamedNode(graph_name)
     for s, p, o in graph:
         yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name)
+
+
+def quads_of_dataset(dataset: rdflib.Dataset, default_graph: str) -> Iterator[ox.Quad]:
+    """A dataset's quads; triples outside a named graph (or in an unnamed one) go to ``default_graph``."""
+    fallback = ox.NamedNode(default_graph)
+    for s, p, o, context in dataset.quads():
+        named = isinstance(context, rdflib.URIRef) and context != DATASET_DEFAULT_GRAPH_ID
+        yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(context)) if named else fallback)
 
 
 def to_oxigraph(term: rdflib.term.Node):

@@ -1,0 +1,225 @@
+import json
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+import rdflib
+from click.testing import CliRunner
+
+from conftest import MINI
+from zgckg.cli import main
+from zgckg.kg.source import Report
+from zgckg.kg.store import StoreDir
+from zgckg.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_USER
+
+ZGCKG = Path(sys.executable).parent / "zgckg"
+COMMANDS = ["build", "validate", "locate", "query", "export", "load", "stats", "serve"]
+PLACES = "SELECT ?x WHERE { ?x a <http://example.org/mini#Place> } ORDER BY ?x"
+
+
+def mini_env(config) -> dict[str, str]:
+    return {
+        "ZGCKG_STORE": str(config.store),
+        "ZGCKG_ONTOLOGY_DIR": str(config.ontology_dir),
+        "ZGCKG_DATA_DIR": str(config.data_dir),
+        "ZGCKG_SOURCE_FILE": str(config.source_file),
+    }
+
+
+def run(config, *args: str, stdin: str | None = None):
+    return CliRunner().invoke(main, list(args), env=mini_env(config), input=stdin)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_explains_itself_and_takes_a_store(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "--store DIRECTORY" in result.output and "Default: var/store" in result.output
+
+
+def test_build_ends_with_triples_per_graph_and_seconds_per_stage(mini_config):
+    result = run(mini_config, "build")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"built store generation {StoreDir(mini_config.store).version()}"
+    for graph in (GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY):
+        assert re.search(rf"^{re.escape(graph)}\s+\d+$", result.stdout, re.M)
+    for stage in ("parse", "validate", "reason", "load", "total"):
+        assert re.search(rf"^{stage}\s+\d+\.\d\d$", result.stdout, re.M)
+
+
+def test_build_shows_progress_only_when_asked_or_on_a_terminal(mini_config):
+    assert run(mini_config, "build").stderr == ""
+    shown = run(mini_config, "build", "--progress").stderr.splitlines()
+    assert [re.sub(r"^\[\s*\d+\.\d\d s\] ", "", line) for line in shown if line.endswith("…")] == [
+        "parse …", "validate …", "reason …", "load …"
+    ]
+
+
+def test_build_with_a_broken_file_prints_file_line_message_and_nothing_else(mini_config, tmp_path):
+    """The real console script: one line on stderr, exit status 1, the store untouched."""
+    assert run(mini_config, "build").exit_code == 0
+    version = StoreDir(mini_config.store).version()
+    data = tmp_path / "data"
+    shutil.copytree(MINI / "data", data)
+    shutil.copy(MINI / "broken" / "broken.ttl", data / "broken.ttl")
+    env = {**mini_env(mini_config), "ZGCKG_DATA_DIR": str(data)}
+    done = subprocess.run([ZGCKG, "build"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert re.fullmatch(r"data/broken\.ttl:8: [^\n]+\n", done.stderr), done.stderr
+    assert done.stdout == ""
+    assert StoreDir(mini_config.store).version() == version
+
+
+def test_build_that_fails_validation_lists_each_violation(mini_config, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(MINI / "data", data)
+    (data / "unlabelled.ttl").write_text("<http://example.org/mini/x> a <http://example.org/mini#Zone> .\n")
+    mini_config = mini_config.with_values({"data_dir": data})
+    result = run(mini_config, "build")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and lines[-1] == "1 violation(s)"
+    assert "unlabelled.ttl: <http://example.org/mini/x> [rdfs:label]" in lines[0]
+    assert not StoreDir(mini_config.store).exists()
+
+
+def test_validate_reports_clean_data(mini_config):
+    result = run(mini_config, "validate")
+    assert (result.exit_code, result.stdout) == (0, "no violations\n")
+
+
+def test_locate_prints_sentence_and_offsets_that_slice_to_the_quote(mini_config):
+    quote = "国家级高新技术企业"
+    result = run(mini_config, "locate", quote)
+    assert result.exit_code == 0
+    report = Report.read(mini_config.source_file)
+    rows = [line.split() for line in result.stdout.splitlines()[2:-1]]
+    assert rows and len(rows) == len(report.locate(quote))
+    for sentence_id, start, end, iri in rows:
+        assert report.text[int(start) : int(end)] == quote
+        assert report.sentence(sentence_id).start <= int(start) and iri.endswith(sentence_id)
+
+
+def test_locate_of_an_absent_quote_fails(mini_config):
+    result = run(mini_config, "locate", "硅谷以外的地方")
+    assert result.exit_code == 1 and "not found" in result.stderr
+
+
+def test_query_prints_a_table_by_default(mini_built):
+    result = run(mini_built, "query", PLACES)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "x",
+        "--------------------------------------",
+        "<http://example.org/mini/beijing>",
+        "<http://example.org/mini/haidian-park>",
+        "<http://example.org/mini/zhongguancun>",
+        "(3 rows)",
+    ]
+
+
+def test_query_csv_from_a_file(mini_built, tmp_path):
+    query = tmp_path / "places.rq"
+    query.write_text(PLACES)
+    result = run(mini_built, "query", str(query), "--format", "csv")
+    assert result.stdout_bytes == (
+        b"x\r\nhttp://example.org/mini/beijing\r\nhttp://example.org/mini/haidian-park\r\n"
+        b"http://example.org/mini/zhongguancun\r\n"
+    )
+
+
+def test_query_json_from_standard_input(mini_built):
+    result = run(mini_built, "query", "-", "--format", "json", stdin="ASK { ?s a <http://example.org/mini#Zone> }")
+    assert json.loads(result.stdout) == {"head": {}, "boolean": True}
+
+
+def test_query_without_union_sees_only_the_default_graph(mini_built):
+    result = run(mini_built, "query", "ASK { ?s ?p ?o }", "--format", "json", "--no-union")
+    assert json.loads(result.stdout)["boolean"] is False
+
+
+def test_query_syntax_error_prints_the_parser_message(mini_built):
+    result = run(mini_built, "query", "SELECT ?x WHERE { ?x ?y }")
+    assert result.exit_code == 1
+    assert re.fullmatch(r"error at 1:\d+: [^\n]+\n", result.stderr)
+
+
+def test_query_with_a_format_that_does_not_fit_is_a_usage_error(mini_built):
+    result = run(mini_built, "query", PLACES, "--format", "ttl")
+    assert result.exit_code == 2 and "SELECT" in result.stderr
+
+
+def test_query_without_a_store_says_how_to_make_one(mini_config):
+    result = run(mini_config, "query", PLACES)
+    assert result.exit_code == 1 and "zgckg build" in result.stderr
+
+
+def parsed(data: bytes, fmt: str, into: rdflib.Graph) -> rdflib.Graph:
+    """rdflib as an independent reader; its Dataset and JSON-LD parsers call rdflib's own deprecated API."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        into.parse(data=data, format=fmt)
+    return into
+
+
+@pytest.mark.parametrize("fmt, parser", [("ttl", "turtle"), ("nt", "nt"), ("xml", "xml")])
+def test_export_of_all_graphs_as_triples_is_their_union(mini_built, fmt, parser):
+    result = run(mini_built, "export", "--format", fmt)
+    assert result.exit_code == 0
+    union = run(mini_built, "query", "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }", "--format", "csv")
+    assert len(parsed(result.stdout_bytes, parser, rdflib.Graph())) == int(union.stdout.split()[1])
+
+
+@pytest.mark.parametrize("fmt, parser", [("nq", "nquads"), ("trig", "trig"), ("jsonld", "json-ld")])
+def test_export_as_quads_keeps_graph_names(mini_built, fmt, parser):
+    result = run(mini_built, "export", "--format", fmt)
+    names = {str(g.identifier) for g in parsed(result.stdout_bytes, parser, rdflib.Dataset()).graphs() if len(g)}
+    assert names == {GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY}
+
+
+def test_export_of_one_graph_to_a_file(mini_built, tmp_path):
+    out = tmp_path / "inferred.nt"
+    result = run(mini_built, "export", "--format", "nt", "--graph", "inferred", "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    exported = rdflib.Graph().parse(out, format="nt")
+    count = run(mini_built, "query", f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{GRAPH_INFERRED}> {{ ?s ?p ?o }} }}",
+                "--format", "csv")
+    assert len(exported) == int(count.stdout.split()[1])
+    haidian = rdflib.URIRef("http://example.org/mini/haidian-park")
+    assert (haidian, rdflib.RDF.type, rdflib.URIRef("http://example.org/mini#Place")) in exported
+    assert (haidian, rdflib.RDF.type, rdflib.URIRef("http://example.org/mini#SciencePark")) not in exported
+
+
+def test_export_of_an_unknown_graph_name_is_a_usage_error(mini_built):
+    result = run(mini_built, "export", "--format", "nt", "--graph", "asserted-only")
+    assert result.exit_code == 2
+
+
+def test_load_then_query_the_users_graph(mini_config, tmp_path):
+    assert run(mini_config, "build").exit_code == 0
+    mine = tmp_path / "mine.ttl"
+    mine.write_text('<http://example.org/me> <http://www.w3.org/2000/01/rdf-schema#label> "我"@zh .\n', encoding="utf-8")
+    result = run(mini_config, "load", str(mine))
+    assert result.stdout == f"{GRAPH_USER}mine.ttl\t1 triples\n"
+    answer = run(mini_config, "query", f"SELECT ?l {{ GRAPH <{GRAPH_USER}mine.ttl> {{ ?s ?p ?l }} }}", "--format", "csv")
+    assert answer.stdout_bytes == "l\r\n我\r\n".encode("utf-8")
+
+
+def test_load_of_a_missing_file_is_a_usage_error(mini_config, tmp_path):
+    result = run(mini_config, "load", str(tmp_path / "absent.ttl"))
+    assert result.exit_code == 2
+
+
+def test_stats_counts_graphs_classes_and_properties(mini_built):
+    result = run(mini_built, "stats")
+    assert result.exit_code == 0
+    rows = {tuple(line.split()) for line in result.stdout.splitlines()}
+    # Place: beijing (asserted), zhongguancun and haidian-park (inferred from their subclasses)
+    assert ("<http://example.org/mini#Place>", "3") in rows
+    assert ("<http://example.org/mini#partOf>", "3") in rows
+    assert any(row[0] == GRAPH_INFERRED for row in rows)

@@ -1,0 +1,136 @@
+import io
+import json
+
+import pyoxigraph as ox
+import pytest
+
+from zgckg.errors import QuerySyntaxError
+from zgckg.kg.results import FormatMismatch, cell, display_width, render_table, run_query, table, write_results
+
+EX = "http://example.org/"
+ZG = "https://w3id.org/zgckg/id/"
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    store = ox.Store()
+    graph = ox.NamedNode("https://w3id.org/zgckg/graph/asserted")
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    for slug, name in [("haidian-park", "海淀园"), ("baidu", "百度"), ("xiaomi", "Xiaomi")]:
+        store.add(ox.Quad(ox.NamedNode(ZG + slug), label, ox.Literal(name, language="zh"), graph))
+    return store
+
+
+LABELS = "SELECT ?x ?l WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l"
+"""Ordered by code point: Xiaomi, 海淀园 (U+6D77), 百度 (U+767E)."""
+
+
+def output(result, fmt: str) -> bytes:
+    out = io.BytesIO()
+    write_results(result, fmt, out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "text, width",
+    [("abc", 3), ("海淀园", 6), ("海淀 Park", 9), ("", 0), ("e\u0301", 1)],
+    ids=["ascii", "chinese", "mixed", "empty", "combining-accent"],
+)
+def test_display_width_counts_terminal_columns(text, width):
+    assert display_width(text) == width
+
+
+def test_table_columns_line_up_with_chinese_text():
+    rendered = render_table(["name", "n"], [["海淀园", "1"], ["Xiaomi", "22"], ["中关村科技园区", "3"]])
+    lines = rendered.splitlines()
+    # the second column starts at the same terminal column on every line, however wide the first column's text
+    starts = [display_width(line[: line.rindex(" ") + 1]) for line in lines[:1] + lines[2:5]]
+    assert starts == [16, 16, 16, 16]
+    assert lines[-1] == "(3 rows)"
+
+
+def test_table_of_a_select_shortens_iris_and_keeps_language_tags(store):
+    rendered = table(run_query(store, LABELS))
+    assert rendered.splitlines()[2].split() == ["zg:xiaomi", "Xiaomi@zh"]
+    assert "zg:haidian-park" in rendered and "海淀园@zh" in rendered
+
+
+TERMS = [
+    (None, ""),
+    (ox.NamedNode(ZG + "baidu"), "zg:baidu"),
+    (ox.NamedNode(EX + "thing"), f"<{EX}thing>"),
+    (ox.Literal("7578", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")), "7578"),
+    (ox.Literal("一\n二\t三"), "一↵二 三"),
+    (ox.BlankNode("b1"), "_:b1"),
+]
+
+
+@pytest.mark.parametrize("term, text", TERMS, ids=["unbound", "prefixed", "unprefixed", "number", "newline-tab", "bnode"])
+def test_cells(term, text):
+    assert cell(term) == text
+
+
+def test_ask_table_is_the_answer(store):
+    assert table(run_query(store, "ASK { ?s ?p ?o }")) == "true\n"
+
+
+def test_construct_table_has_subject_predicate_object(store):
+    rendered = table(run_query(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1"))
+    assert rendered.splitlines()[0].split() == ["subject", "predicate", "object"]
+
+
+def test_csv_is_the_w3c_format_with_crlf_and_bare_values(store):
+    assert output(run_query(store, LABELS), "csv") == (
+        "x,l\r\n"
+        f"{ZG}xiaomi,Xiaomi\r\n"
+        f"{ZG}haidian-park,海淀园\r\n"
+        f"{ZG}baidu,百度\r\n"
+    ).encode("utf-8")
+
+
+def test_tsv_keeps_terms_in_their_rdf_syntax(store):
+    assert output(run_query(store, LABELS), "tsv").decode("utf-8").splitlines() == [
+        "?x\t?l",
+        f'<{ZG}xiaomi>\t"Xiaomi"@zh',
+        f'<{ZG}haidian-park>\t"海淀园"@zh',
+        f'<{ZG}baidu>\t"百度"@zh',
+    ]
+
+
+def test_json_is_sparql_results_json(store):
+    parsed = json.loads(output(run_query(store, LABELS), "json"))
+    assert parsed["head"]["vars"] == ["x", "l"]
+    assert parsed["results"]["bindings"][2]["l"] == {"type": "literal", "value": "百度", "xml:lang": "zh"}
+
+
+def test_turtle_of_a_construct_uses_the_project_prefixes(store):
+    text = output(run_query(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), "ttl").decode("utf-8")
+    assert "@prefix zg: <https://w3id.org/zgckg/id/> ." in text
+    assert 'zg:baidu rdfs:label "百度"@zh' in text
+
+
+def test_ntriples_of_a_construct(store):
+    text = output(run_query(store, f"CONSTRUCT {{ <{ZG}baidu> ?p ?o }} WHERE {{ <{ZG}baidu> ?p ?o }}"), "nt")
+    assert text.decode("utf-8") == f'<{ZG}baidu> <http://www.w3.org/2000/01/rdf-schema#label> "百度"@zh .\n'
+
+
+@pytest.mark.parametrize(
+    "query, fmt",
+    [(LABELS, "ttl"), ("ASK {}", "nt"), ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "csv")],
+    ids=["select-as-turtle", "ask-as-ntriples", "construct-as-csv"],
+)
+def test_a_format_that_does_not_fit_the_query_is_refused(store, query, fmt):
+    with pytest.raises(FormatMismatch):
+        output(run_query(store, query), fmt)
+
+
+def test_default_graph_is_the_union_unless_asked_otherwise(store):
+    assert bool(run_query(store, "ASK { ?s ?p ?o }"))
+    assert not bool(run_query(store, "ASK { ?s ?p ?o }", union=False))
+
+
+def test_syntax_error_carries_line_and_column(store):
+    with pytest.raises(QuerySyntaxError) as caught:
+        run_query(store, "SELECT ?x\nWHERE { ?x ?y }")
+    assert caught.value.line == 2 and caught.value.column > 1
+    assert "2:" in str(caught.value)
