@@ -281,7 +281,8 @@ def term_violations(files: Mapping[Path, rdflib.Graph], ontology: rdflib.Graph, 
         users: dict[str, set[rdflib.term.Node]] = defaultdict(set)
         for s, p, o in graph:
             for term in (p, o):
-                if isinstance(term, URIRef) and str(term).startswith(ONTOLOGY) and str(term) not in defined:
+                # The namespace itself (void:vocabulary zgo:) is the ontology document, not a term.
+                if isinstance(term, URIRef) and str(term).startswith(ONTOLOGY) and str(term) not in defined | {ONTOLOGY}:
                     users[str(term)].add(s)
         for term, subjects in users.items():
             example = short(min(subjects))
