@@ -109,14 +109,6 @@ def matching(g: rdflib.Graph, figure) -> list[URIRef]:
     ]
 
 
-def number_start(figure) -> int:
-    return figure.start + figure.text.index(figure.number)
-
-
-def number_end(figure) -> int:
-    return number_start(figure) + len(figure.number)
-
-
 def figure_id(figure) -> str:
     """An ASCII id: sentence, value (with its power of ten) and offset, e.g. ``p03s04-1.84e12-at362``."""
     power = f"e{figure.mult}" if figure.mult else ""
@@ -228,7 +220,7 @@ def test_every_exclusion_occurs_and_holds_the_numbers_it_excludes(exclusion):
     occurrences = quote_spans(TEXT, exclusion.quote)
     assert occurrences, f"{exclusion.quote!r} no longer occurs in the report"
     for start, end in occurrences:
-        inside = Counter(f.number for f in extract_figures(TEXT) if start <= number_start(f) and number_end(f) <= end)
+        inside = Counter(f.number for f in extract_figures(TEXT) if start <= f.number_start and f.number_end <= end)
         assert not Counter(exclusion.numbers) - inside, f"{exclusion.quote!r} at {start} holds {dict(inside)}"
 
 

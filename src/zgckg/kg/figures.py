@@ -38,16 +38,23 @@ RATIO_WORDS = {"成": 10, "半": 50}  # 四成 = 40 %, 一半 = 50 %
 FRACTION_UNIT = "/"
 """The unit word of a written fraction (1/3): the fraction bar, meaning "a part of the whole"."""
 
-_SPACE = r"[ \u3000]?"
-_FIGURE = re.compile(
-    r"(?:(?P<arabic>\d+(?:\.\d+)?(?:/\d+)?)"
-    r"|(?P<ordinal>第[一二三四五六七八九十]+|首(?=[支家个次批]))"
-    r"|(?P<double>双)"
-    r"|(?P<chinese>[一二两三四五六七八九十百千]+)"
-    r"|(?P<bare>万亿|万|亿))"
-    rf"(?(ordinal)|(?(double)|{_SPACE}(?P<inside>余|多)?(?P<mult>(?(bare)(?!)|(?:万亿|万|亿)))?{_SPACE}"
-    rf"(?P<unit>{'|'.join(map(re.escape, UNIT_WORDS))})?{_SPACE}(?P<after>{'|'.join(HEDGES_AFTER)})?))"
+_SPACE = r"[ \u3000]?"  # the report puts spaces around some numbers: "7578 家", "1.84 万亿元"
+_NUMBER = (
+    r"(?P<arabic>\d+(?:\.\d+)?(?:/\d+)?)"  # 7578, 47.4, 1/3
+    r"|(?P<ordinal>第[一二三四五六七八九十]+|首(?=[支家个次批]))"  # 第一, 首 (首支, 首家 — not 首都)
+    r"|(?P<double>双)"  # 双第一, 双创
+    r"|(?P<chinese>[一二两三四五六七八九十百千]+)"  # 两, 十, 四 (四成), 一 (一半)
+    r"|(?P<bare>万亿|万|亿)"  # a multiplier standing alone: 近万家 is one 万
 )
+# What may follow a cardinal number: 余/多, a multiplier (not after a bare one), a unit word, a hedge.
+_QUANTITY = (
+    rf"{_SPACE}(?P<inside>{'|'.join(HEDGES_INSIDE)})?(?P<mult>(?(bare)(?!)|(?:万亿|万|亿)))?"
+    rf"{_SPACE}(?P<unit>{'|'.join(map(re.escape, UNIT_WORDS))})?"
+    rf"{_SPACE}(?P<after>{'|'.join(HEDGES_AFTER)})?"
+)
+# Ordinals and 双 stand alone; every other number may be followed by the rest of a quantity.
+_FIGURE = re.compile(rf"(?:{_NUMBER})(?(ordinal)|(?(double)|{_QUANTITY}))")
+_NUMBER_GROUPS = ("arabic", "ordinal", "double", "chinese", "bare")
 _CLAUSE_BREAK = "，。；：、！？\n"
 
 
@@ -72,6 +79,15 @@ class Figure:
     marker (``第``, ``首``) for an ordinal, ``""`` when none follows."""
     qualifier: str | None
     """The hedge word (近 接近 约 余 多 左右 以上 强), or None."""
+
+    @property
+    def number_start(self) -> int:
+        """Offset of the numeral itself, after any hedge before it."""
+        return self.start + self.text.index(self.number)
+
+    @property
+    def number_end(self) -> int:
+        return self.number_start + len(self.number)
 
     @property
     def written_as(self) -> str | None:
@@ -150,7 +166,7 @@ def excluded(figure: Figure, text: str, exclusions: tuple[Exclusion, ...] = EXCL
         if figure.number not in exclusion.numbers:
             continue
         for occurrence in quote_spans(text, exclusion.quote):
-            if occurrence[0] <= _number_start(figure) and _number_end(figure) <= occurrence[1]:
+            if occurrence[0] <= figure.number_start and figure.number_end <= occurrence[1]:
                 return exclusion
     return None
 
@@ -203,9 +219,6 @@ def _figure(text: str, match: re.Match[str]) -> Figure:
     return Figure(start, end, text[start:end], number, value, mult, unit, before or after)
 
 
-_NUMBER_GROUPS = ("arabic", "ordinal", "double", "chinese", "bare")
-
-
 def _percentage(fraction: str) -> Decimal:
     """A written fraction as a percentage to two places, trailing zeros dropped: 1/3 → 33.33, 1/10 → 10."""
     numerator, denominator = (Decimal(part) for part in fraction.split("/"))
@@ -231,10 +244,3 @@ def _hedge_before(text: str, start: int) -> tuple[str | None, int]:
     clause_start = max(text.rfind(c, 0, start) for c in _CLAUSE_BREAK) + 1
     return ("约" if "约占" in text[clause_start:start] else None), start
 
-
-def _number_start(figure: Figure) -> int:
-    return figure.start + figure.text.index(figure.number)
-
-
-def _number_end(figure: Figure) -> int:
-    return _number_start(figure) + len(figure.number)
