@@ -51,6 +51,7 @@ FAULTS = [
     ("observation-without-unit", "zg:obs/total-revenue-2016", "sdmx-attribute:unitMeasure", "unitMeasure"),
     ("relation-without-statement", "zg:beidou-star", "zgo:leadingEnterpriseOf", "has no reified statement"),
     ("span-outside-sentence", "zg:ev/p05s14-xiaomi", "zgo:sentence", "not inside sentence p05s13 (1970–2001); offset 2003 is in zg:report/haidian-park/p05s14"),
+    ("span-reversed", "zg:ev/p05s14-xiaomi", "oa:start", "an integer offset below oa:end (`zgckg locate QUOTE` prints it) (found 2014)"),
     ("unknown-sentence", "zg:ev/p05s14-xiaomi", "zgo:sentence", "zg:report/haidian-park/p99s01 is not a sentence of the report"),
     ("share-without-whole", "zg:obs/revenue-share-2016", "zgo:shareOf", "needs zgo:shareOf"),
     ("share-above-100", "zg:obs/revenue-share-2016", "sdmx-measure:obsValue", "between 0 and 100"),

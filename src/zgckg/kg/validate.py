@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pyshacl
 import rdflib
-from rdflib import OWL, RDF, RDFS, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
@@ -123,7 +123,7 @@ def relative_name(path: Path, root: Path) -> str:
 def short(term: rdflib.term.Node) -> str:
     """A term as a curator writes it: ``zg:baidu``, ``rdfs:label``, ``"text"``, or ``<iri>``."""
     if isinstance(term, Literal):
-        return term.n3()
+        return short_literal(term)
     if isinstance(term, rdflib.BNode):
         return "[]"
     iri = str(term)
@@ -131,6 +131,15 @@ def short(term: rdflib.term.Node) -> str:
         if iri.startswith(namespace) and iri != namespace:
             return f"{prefix}:{iri[len(namespace):]}"
     return f"<{iri}>"
+
+
+def short_literal(term: Literal) -> str:
+    """A literal as Turtle writes it: ``2014``, ``1.84``, ``"2016"^^xsd:gYear``, ``"小米"@zh``, ``"text"``."""
+    if term.datatype in (XSD.integer, XSD.decimal):
+        return str(term)
+    if term.datatype and term.datatype != XSD.string:
+        return f'"{term}"^^{short(term.datatype)}'
+    return f'"{term}"@{term.language}' if term.language else f'"{term}"'
 
 
 # --- SHACL ---------------------------------------------------------------------------------------------
@@ -189,6 +198,8 @@ def quote_violations(data: rdflib.Graph, report: Report, locator: Locator) -> It
         exact, start, end = (data.value(record, p) for p in (OA.exact, OA.start, OA.end))
         sentence = data.value(record, ZGO.sentence)
         if not (_is_text(exact) and _is_int(start) and _is_int(end) and sentence is not None):
+            continue
+        if not 0 <= start.toPython() < end.toPython():
             continue
         for path, message in quote_problems(report, sentences, str(exact), start.toPython(), end.toPython(), sentence):
             yield Violation(locator.file_of(record, path), short(record), message, short(path))
