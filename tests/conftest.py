@@ -45,3 +45,14 @@ def mini_built(tmp_path_factory):
     config = mini_settings(tmp_path_factory.mktemp("mini") / "store")
     build(config)
     return config
+
+
+@pytest.fixture(scope="session")
+def project_built(tmp_path_factory):
+    """Settings of a store built once from the project's own ontology, data and report; tests only read it."""
+    from zgckg.config import Config
+    from zgckg.kg.build import build
+
+    config = Config(store=tmp_path_factory.mktemp("project") / "store")
+    build(config)
+    return config

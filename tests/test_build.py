@@ -102,10 +102,10 @@ def test_progress_reports_the_start_and_end_of_each_stage(mini_config):
     assert sum("done in" in line for line in lines) == 4
 
 
-def test_the_rules_reasoner_builds_the_same_store(mini_built, mini_config):
-    from zgckg.kg.rules import infer_with_rules
+def test_owlrl_builds_the_same_store_as_the_default_rules(mini_built, mini_config):
+    from zgckg.kg.reasoning import infer
 
-    build(mini_config, reasoner=infer_with_rules)
+    build(mini_config, reasoner=infer)
     dump = lambda config: set(StoreDir(config.store).open_read())  # noqa: E731
     assert dump(mini_config) == dump(mini_built)
 
@@ -232,3 +232,27 @@ def test_a_second_writer_is_refused_while_one_holds_the_store(mini_config):
     with StoreDir(mini_config.store).new_generation(copy_current=True):
         with pytest.raises(StoreError):
             build(mini_config)
+
+
+ZG = "https://w3id.org/zgckg/id/"
+ZGO = "https://w3id.org/zgckg/ontology#"
+PROJECT = {
+    "enterprise-is-an-organisation": (f"<{ZG}baidu> a <{ZGO}Enterprise>", f"<{ZG}baidu> a <{ZGO}Organisation>"),
+    "hosted-by-gives-hosts": (f"<{ZG}baidu-deep-learning-lab> <{ZGO}hostedBy> <{ZG}baidu>",
+                              f"<{ZG}baidu> <{ZGO}hosts> <{ZG}baidu-deep-learning-lab>"),
+    "part-of-is-transitive": (f"<{ZG}haidian-district> <{ZGO}partOf> <{ZG}beijing> . "
+                              f"<{ZG}beijing> <{ZGO}partOf> <{ZG}china>",
+                              f"<{ZG}haidian-district> <{ZGO}partOf> <{ZG}china>"),
+}
+
+
+@pytest.mark.parametrize("asserted, inferred", PROJECT.values(), ids=list(PROJECT))
+def test_the_project_store_holds_what_its_ontology_implies(project_built, asserted, inferred):
+    assert ask(project_built, f"ASK {{ GRAPH <{GRAPH_ASSERTED}> {{ {asserted} }} }}")
+    assert not ask(project_built, f"ASK {{ GRAPH <{GRAPH_ASSERTED}> {{ {inferred} }} }}")
+    assert ask(project_built, f"ASK {{ GRAPH <{GRAPH_INFERRED}> {{ {inferred} }} }}")
+
+
+@pytest.mark.parametrize("query", NOISE.values(), ids=list(NOISE))
+def test_no_reasoner_noise_reaches_the_project_store(project_built, query):
+    assert not ask(project_built, query)

@@ -4,6 +4,10 @@ Nothing is written to the store directory before the load stage, and the load wr
 its own that becomes ``current`` only once it is complete (see :mod:`zgckg.kg.store`). So a syntax error,
 a validation failure, an inconsistency, or a build killed half-way leaves the previous store serving.
 
+The reasoner is :func:`zgckg.kg.rules.infer_with_rules`: owlrl's OWL 2 RL closure computed as SPARQL rules
+inside Oxigraph, 15× faster on our data and tested to give exactly owlrl's filtered triples on it
+(``tests/test_reasoning.py``); ``reasoner=zgckg.kg.reasoning.infer`` runs owlrl itself.
+
 Graphs of a built store (IRIs in :mod:`zgckg.namespaces`): the ontology files in GRAPH_ONTOLOGY, the data
 files and the report's sentences in GRAPH_ASSERTED, the reasoner's new triples in GRAPH_INFERRED. Graphs a
 user added with ``zgckg load`` (under GRAPH_USER) are carried over from the previous generation.
@@ -25,10 +29,10 @@ import rdflib
 from ..config import Config
 from ..errors import DataError, StoreError, ValidationFailed, Violation
 from ..namespaces import BUILT_GRAPHS, GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_USER
-from .reasoning import infer
 from .report_graph import report_graph
-from .source import Report
 from .results import shorten
+from .rules import infer_with_rules
+from .source import Report
 from .sources import (
     Sources,
     display_path,
@@ -92,7 +96,7 @@ class Prepared:
         return {GRAPH_ONTOLOGY: self.ontology, GRAPH_ASSERTED: self.asserted, GRAPH_INFERRED: self.inferred}
 
 
-def build(config: Config, *, progress: Progress = _quiet, reasoner: Reasoner = infer) -> Built:
+def build(config: Config, *, progress: Progress = _quiet, reasoner: Reasoner = infer_with_rules) -> Built:
     """Build the store at ``config.store`` from the ontology, the data and the report; publish atomically."""
     timer = StageTimer(progress)
     prepared = prepare(config, timer, reasoner)
@@ -105,7 +109,7 @@ def build(config: Config, *, progress: Progress = _quiet, reasoner: Reasoner = i
     return Built(store_dir.version(), triples_per_graph(store_dir.open_read()), timer.seconds)
 
 
-def prepare(config: Config, timer: StageTimer, reasoner: Reasoner = infer) -> Prepared:
+def prepare(config: Config, timer: StageTimer, reasoner: Reasoner = infer_with_rules) -> Prepared:
     """Parse, validate and reason: everything a build does before it writes."""
     with timer.stage("parse"):
         sources = load_sources(config)
