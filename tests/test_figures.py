@@ -352,6 +352,10 @@ def test_evidence_quotes_the_report_exactly_within_one_sentence(graph, obs):
     assert evidence == ZG[f"ev/{sentence.id}-f-{slug(obs)}"]
 
 
+# Words by which the report dates a figure to its own writing.
+AS_OF_NOW = ("截至目前", "目前", "近年来", "近期", "两年来")
+
+
 @pytest.mark.parametrize("obs", OBSERVATIONS, ids=[slug(o) for o in OBSERVATIONS])
 def test_period_follows_what_the_report_says(graph, obs):
     period, basis = one(graph, obs, ZGO.refPeriod), one(graph, obs, ZGO.periodBasis)
@@ -363,9 +367,11 @@ def test_period_follows_what_the_report_says(graph, obs):
             assert period == Literal("2016-12-31", datatype=XSD.date)
         else:
             assert period == Literal(str(period), datatype=XSD.gYear) and f"{period}" in sentence.replace(" ", "")
-    elif basis == "report-date":
+    elif basis in {"report-date", "unstated"}:
         assert period == Literal("2017", datatype=XSD.gYear)
         assert "2016" not in quote, "a figure whose quote gives its year takes that year"
+        said = [word for word in AS_OF_NOW if word in (sentence if basis == "report-date" else quote)]
+        assert bool(said) == (basis == "report-date"), said
     else:
         assert basis == "curated"
         curated = [
