@@ -112,9 +112,7 @@ def build(config: Config, *, progress: Progress = _quiet, reasoner: Reasoner = i
 def prepare(config: Config, timer: StageTimer, reasoner: Reasoner = infer_with_rules) -> Prepared:
     """Parse, validate and reason: everything a build does before it writes."""
     with timer.stage("parse"):
-        sources = load_sources(config)
-        report = Report.read(config.source_file)
-        shapes = parse_file(sources.shapes_file) if sources.shapes_file else None
+        sources, report, shapes = parse_inputs(config)
         ontology = sources.ontology()
         asserted = sources.data() + report_graph(report)
     with timer.stage("validate"):
@@ -142,11 +140,16 @@ def validate_only(config: Config, *, progress: Progress = _quiet) -> list[Violat
     """Parse and validate without building: the violations, in the validator's order."""
     timer = StageTimer(progress)
     with timer.stage("parse"):
-        sources = load_sources(config)
-        report = Report.read(config.source_file)
-        shapes = parse_file(sources.shapes_file) if sources.shapes_file else None
+        sources, report, shapes = parse_inputs(config)
     with timer.stage("validate"):
         return check(sources, report, shapes)
+
+
+def parse_inputs(config: Config) -> tuple[Sources, Report, rdflib.Graph | None]:
+    """The parsed ontology and data files, the report, and the SHACL shapes (if there is a shapes file)."""
+    sources = load_sources(config)
+    shapes = parse_file(sources.shapes_file) if sources.shapes_file else None
+    return sources, Report.read(config.source_file), shapes
 
 
 def write_quads(store: ox.Store, quads: Iterable[ox.Quad], progress: Progress, *, label: str) -> int:
