@@ -134,3 +134,8 @@ def test_syntax_error_carries_line_and_column(store):
         run_query(store, "SELECT ?x\nWHERE { ?x ?y }")
     assert caught.value.line == 2 and caught.value.column > 1
     assert "2:" in str(caught.value)
+
+
+def test_shared_prefixes_are_predeclared_and_a_query_may_redeclare_them(store):
+    assert bool(run_query(store, "ASK { zg:baidu rdfs:label ?l }"))
+    assert not bool(run_query(store, "PREFIX zg: <http://example.org/other/> ASK { zg:baidu rdfs:label ?l }"))

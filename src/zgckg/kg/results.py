@@ -43,9 +43,13 @@ class FormatMismatch(ValueError):
 
 
 def run_query(store: ox.Store, query: str, *, union: bool = True):
-    """Run a SPARQL query; the default graph is the union of all graphs unless ``union`` is false."""
+    """Run a SPARQL query; the default graph is the union of all graphs unless ``union`` is false.
+
+    The project's shared prefixes (zg:, zgo:, rdfs:, skos: …) are predeclared, so a query typed on the
+    command line can use them without PREFIX lines; a PREFIX in the query takes precedence.
+    """
     try:
-        return store.query(query, use_default_graph_as_union=union)
+        return store.query(query, use_default_graph_as_union=union, prefixes=PREFIXES)
     except SyntaxError as exc:
         raise QuerySyntaxError(str(exc), *_position(str(exc))) from None
 
