@@ -24,7 +24,6 @@ from zgckg.namespaces import INSTANCES, ONTOLOGY, PREFIXES, REPORT
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "turtle"
 ENTITY_FILES = ["places", "organisations", "platforms", "funds", "policies", "talent", "industries", "dataset"]
-EXTENSIONS = ROOT / "ontology" / "extensions-entities.ttl"
 
 ZGO = rdflib.Namespace(ONTOLOGY)
 OA = rdflib.Namespace(PREFIXES["oa"])
@@ -329,16 +328,7 @@ def test_dataset_says_english_labels_and_curated_statements_are_the_curators(gra
     assert graph.value(dataset, DCTERMS.license) is not None
 
 
-# --- the ontology extensions and the project's own validator ------------------------------------------------
-
-
-def test_extension_terms_are_labelled_and_explained_in_both_languages():
-    ext = rdflib.Graph().parse(EXTENSIONS, format="turtle")
-    terms = {s for s in ext.subjects(RDF.type, None) if str(s).startswith(ONTOLOGY)}
-    assert terms
-    for term in terms:
-        for prop in (RDFS.label, RDFS.comment):
-            assert {v.language for v in ext.objects(term, prop)} == {"zh", "en"}, (term, prop)
+# --- the project's own validator ------------------------------------------------
 
 
 def test_the_build_validator_finds_nothing_wrong_in_the_entity_files(files, report: Report):
