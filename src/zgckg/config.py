@@ -59,6 +59,10 @@ class Config:
     """Answers kept in memory for identical queries on an unchanged store."""
     public_base: str | None = None
     """Public URL prefix the service is reached at, when it differs from the IRIs' base."""
+    max_upload_bytes: int = 100_000_000
+    """Largest body /store accepts (a graph upload); every other request is held to max_body_bytes."""
+    cache_bytes: int = 64_000_000
+    """Total size of the answers kept in memory for identical queries (cache_entries bounds their number)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Config":

@@ -1,0 +1,52 @@
+"""The Flask app factory: configuration → store → worker pools → blueprints → error handlers.
+
+``create_app(config=None, *, store=None)`` takes a :class:`~zgckg.config.Config` (or a mapping of its
+fields, as tests pass; with neither, defaults and ``ZGCKG_*`` variables) and optionally the store
+directory to serve. The app owns worker processes: call ``close_app(app)`` (``zgckg serve`` does on
+SIGINT/SIGTERM), or they are stopped when the process exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask
+
+from .config import Config
+from .kg.store import StoreDir
+from .web import errors, graphstore, home, sparql, update
+from .web.runtime import Runtime
+
+BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.bp)
+"""Registered in this order; linked-data pages, VoID and dumps join this list when they exist."""
+
+
+def create_app(config: Config | Mapping[str, Any] | None = None, *, store: StoreDir | Path | None = None) -> Flask:
+    config = _config(config)
+    store_dir = store if isinstance(store, StoreDir) else StoreDir(Path(store) if store else config.store)
+    app = Flask("zgckg")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.ensure_ascii = False
+    runtime = Runtime.start(config, store_dir)
+    app.extensions["zgckg"] = runtime
+    atexit.register(runtime.close)
+    errors.register(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    return app
+
+
+def close_app(app: Flask) -> None:
+    """Stop the app's worker processes (safe to call twice)."""
+    app.extensions["zgckg"].close()
+
+
+def _config(config: Config | Mapping[str, Any] | None) -> Config:
+    if config is None:
+        return Config.from_env()
+    if isinstance(config, Config):
+        return config
+    return Config().with_values(config)

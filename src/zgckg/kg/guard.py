@@ -1,0 +1,366 @@
+"""What a SPARQL request would reach outside the store, and whether it may.
+
+pyoxigraph executes ``SERVICE <iri>`` and ``LOAD <iri>`` with real HTTP requests, so a query or update
+from the network could make the server connect anywhere (server-side request forgery). Before anything
+runs, :func:`scan` finds every SERVICE and LOAD target — in subqueries, ``FILTER EXISTS``, anywhere — with
+a small SPARQL tokenizer (strings, IRIs and comments skipped, prefixes resolved). :func:`check_targets`
+then refuses every target unless its host is on the allow-list *and* resolves only to public addresses.
+
+The tokenizer is lexical, so it is fast (a plain query without the words SERVICE, LOAD or FROM is not
+tokenized at all) and it does not depend on any parser accepting the query: it fails closed — a SERVICE
+whose target it cannot read (a variable, an unknown prefix) is refused.
+
+:func:`fetch` downloads an allowed LOAD target itself, connecting to the address that was checked (so a
+second DNS answer cannot redirect it), with connect and read timeouts and a size cap.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import re
+import socket
+import ssl
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from ..errors import ForbiddenOperation
+
+# --- tokenizer ---------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<var>[?$]\w+)
+  | (?P<pname>(?:[^\W\d_](?:[\w.\-\u00B7]*[\w\-\u00B7])?)?:(?:(?:[\w:%\-]|\\[^\s]|\.(?=[\w:%\-\\]))*))
+  | (?P<word>[A-Za-z_]\w*)
+  | (?P<punct>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+# Only a text containing one of these words can reach the network or change the dataset.
+_INTERESTING = re.compile(r"service|load|from", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Significant tokens of a SPARQL text (whitespace and comments dropped)."""
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind not in ("ws", "comment"):
+            yield Token(kind, match.group(), match.start(), match.end())
+
+
+class _Prologue:
+    """PREFIX and BASE declarations seen so far, to turn a target token into an absolute IRI."""
+
+    def __init__(self) -> None:
+        self.prefixes: dict[str, str] = {}
+        self.base: str | None = None
+
+    def resolve(self, token: Token | None) -> str | None:
+        if token is None:
+            return None
+        if token.kind == "iri":
+            return self._absolute(token.text[1:-1])
+        if token.kind == "pname":
+            prefix, _, local = token.text.partition(":")
+            if prefix in self.prefixes:
+                return self.prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+        return None  # a variable or an undeclared prefix: unknown target
+
+    def _absolute(self, iri: str) -> str:
+        return urljoin(self.base, iri) if self.base and not urlsplit(iri).scheme else iri
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a query or update reaches: SERVICE and LOAD targets (None: unreadable) and dataset clauses."""
+
+    services: tuple[str | None, ...] = ()
+    loads: tuple[str | None, ...] = ()
+    has_dataset_clause: bool = False
+
+    @property
+    def reaches_network(self) -> bool:
+        return bool(self.services or self.loads)
+
+
+NOTHING = Scan()
+
+
+def scan(text: str) -> Scan:
+    """Every SERVICE and LOAD target and whether FROM / FROM NAMED appears, outside strings and comments."""
+    if not _INTERESTING.search(text):
+        return NOTHING
+    services: list[str | None] = []
+    loads: list[str | None] = []
+    has_from = False
+    prologue = _Prologue()
+    stream = list(tokens(text))
+    for i, token in enumerate(stream):
+        if token.kind != "word":
+            continue
+        word = token.text.upper()
+        if word == "PREFIX" and _kinds(stream, i + 1, 2) == ("pname", "iri"):
+            prologue.prefixes[stream[i + 1].text[:-1]] = prologue.resolve(stream[i + 2]) or ""
+        elif word == "BASE" and _kinds(stream, i + 1, 1) == ("iri",):
+            prologue.base = prologue.resolve(stream[i + 1])
+        elif word in ("SERVICE", "LOAD"):
+            target = _target_after(stream, i + 1)
+            (services if word == "SERVICE" else loads).append(prologue.resolve(target))
+        elif word == "FROM":
+            has_from = True
+    return Scan(tuple(services), tuple(loads), has_from)
+
+
+def _kinds(stream: Sequence[Token], start: int, count: int) -> tuple[str, ...]:
+    return tuple(t.kind for t in stream[start : start + count])
+
+
+def _target_after(stream: Sequence[Token], i: int) -> Token | None:
+    if i < len(stream) and stream[i].kind == "word" and stream[i].text.upper() == "SILENT":
+        i += 1
+    return stream[i] if i < len(stream) else None
+
+
+# --- update operations -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of an update request, with the PREFIX/BASE declarations it may rely on."""
+
+    text: str
+    load: "LoadRequest | None" = None
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    source: str | None
+    graph: str | None
+    silent: bool
+
+
+def split_update(text: str) -> list[Operation]:
+    """The operations of an update, split at top-level ``;``; LOAD operations come back parsed.
+
+    Each operation's text starts with every declaration made before it, because prefixes declared in one
+    operation stay in force for the ones after it.
+    """
+    stream = list(tokens(text))
+    prologue = _Prologue()
+    declarations = ""
+    operations: list[Operation] = []
+    start, depth = 0, 0
+    for i, token in enumerate(stream + [Token("punct", ";", len(text), len(text))]):
+        if token.kind == "punct" and token.text in "{}":
+            depth += 1 if token.text == "{" else -1
+        if not (token.kind == "punct" and token.text == ";" and depth == 0):
+            continue
+        own = [t for t in stream[start:i]]
+        start = i + 1
+        if not own:
+            continue
+        body_from = _skip_prologue(own, prologue)
+        segment = text[own[0].start : own[-1].end]
+        if body_from < len(own):
+            operations.append(Operation(declarations + segment, _load_request(own[body_from:], prologue)))
+        declarations += text[own[0].start : own[body_from - 1].end] + "\n" if body_from else ""
+    return operations
+
+
+def _skip_prologue(own: Sequence[Token], prologue: _Prologue) -> int:
+    """Record the declarations at the head of an operation; the index of its first other token."""
+    i = 0
+    while i < len(own) and own[i].kind == "word":
+        word = own[i].text.upper()
+        if word == "PREFIX" and _kinds(own, i + 1, 2) == ("pname", "iri"):
+            prologue.prefixes[own[i + 1].text[:-1]] = prologue.resolve(own[i + 2]) or ""
+            i += 3
+        elif word == "BASE" and _kinds(own, i + 1, 1) == ("iri",):
+            prologue.base = prologue.resolve(own[i + 1])
+            i += 2
+        else:
+            break
+    return i
+
+
+def _load_request(body: Sequence[Token], prologue: _Prologue) -> LoadRequest | None:
+    if not (body[0].kind == "word" and body[0].text.upper() == "LOAD"):
+        return None
+    silent = len(body) > 1 and body[1].kind == "word" and body[1].text.upper() == "SILENT"
+    rest = list(body[2 if silent else 1 :])
+    source = prologue.resolve(rest[0]) if rest else None
+    graph = None
+    words = [t.text.upper() if t.kind == "word" else "" for t in rest]
+    if words[1:3] == ["INTO", "GRAPH"] and len(rest) > 3:
+        graph = prologue.resolve(rest[3])
+    return LoadRequest(source, graph, silent)
+
+
+# --- targets -----------------------------------------------------------------------------------------
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def resolve_addresses(host: str, port: int) -> list[str]:
+    """Every address a host name resolves to (an IP literal resolves to itself)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({info[4][0] for info in infos})
+
+
+def is_public_address(address: str) -> bool:
+    """True only for globally routable unicast addresses; IPv4 embedded in IPv6 is judged as IPv4."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None and not is_public_address(str(embedded)):
+            return False
+        # IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::/96) addresses also smuggle an IPv4 address
+        if int(ip) >> 32 == 0 or ip in ipaddress.ip_network("64:ff9b::/96"):
+            return is_public_address(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+    return ip.is_global and not (
+        ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved
+        or ip.is_multicast or ip.is_unspecified
+    )
+
+
+HOW_TO_ALLOW = (
+    "the server's operator can allow a public host with `zgckg serve --service-allow HOST` "
+    "(loopback, private and link-local addresses are never allowed)"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked destination: the URL, its host and port, and the public addresses it resolved to."""
+
+    url: str
+    host: str
+    port: int
+    scheme: str
+    addresses: tuple[str, ...]
+
+
+def check_target(
+    operation: str, iri: str | None, allowlist: Sequence[str], resolve: Resolver = resolve_addresses
+) -> Target:
+    """The checked target, or ForbiddenOperation saying why it is refused and how to allow a host."""
+    if iri is None:
+        raise ForbiddenOperation(
+            f"{operation} with a target that is not a fixed IRI (a variable or an undeclared prefix) "
+            "is refused: the server cannot check where it would connect"
+        )
+    parts = urlsplit(iri)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        raise ForbiddenOperation(f"{operation} <{iri}> is refused: only http and https IRIs may be contacted")
+    if host not in {h.lower() for h in allowlist}:
+        raise ForbiddenOperation(f"{operation} <{iri}> is refused: host {host} is not on the allow-list; {HOW_TO_ALLOW}")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = resolve(host, port)
+    except (OSError, ValueError) as exc:
+        raise ForbiddenOperation(f"{operation} <{iri}> is refused: host {host} cannot be resolved ({exc})") from None
+    private = [a for a in addresses if not is_public_address(a)]
+    if private or not addresses:
+        raise ForbiddenOperation(
+            f"{operation} <{iri}> is refused: host {host} resolves to a non-public address "
+            f"({', '.join(private) or 'none'}); {HOW_TO_ALLOW}"
+        )
+    return Target(iri, host, port, parts.scheme, tuple(addresses))
+
+
+def check_scan(found: Scan, allowlist: Sequence[str], resolve: Resolver = resolve_addresses) -> None:
+    """Refuse the request unless every SERVICE and LOAD target is allowed."""
+    for iri in found.services:
+        check_target("SERVICE", iri, allowlist, resolve)
+    for iri in found.loads:
+        check_target("LOAD", iri, allowlist, resolve)
+
+
+# --- fetching an allowed LOAD target -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    max_bytes: int = 50_000_000
+    max_redirects: int = 3
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    body: bytes
+    content_type: str | None
+
+
+def fetch(
+    iri: str, allowlist: Sequence[str], limits: Limits = Limits(), resolve: Resolver = resolve_addresses
+) -> Fetched:
+    """GET an allowed IRI from its checked address, following redirects only to allowed hosts."""
+    url = iri
+    for _ in range(limits.max_redirects + 1):
+        target = check_target("LOAD", url, allowlist, resolve)
+        status, location, content_type, body = _get(target, limits)
+        if status in (301, 302, 303, 307, 308) and location:
+            url = urljoin(url, location)
+            continue
+        if not 200 <= status < 300:
+            # the reply's body is not echoed: it could be anything the remote host chose to send
+            raise ForbiddenOperation(f"LOAD <{iri}> failed: the server answered HTTP {status}")
+        return Fetched(url, body, content_type)
+    raise ForbiddenOperation(f"LOAD <{iri}> failed: more than {limits.max_redirects} redirects")
+
+
+def _get(target: Target, limits: Limits) -> tuple[int, str | None, str | None, bytes]:
+    parts = urlsplit(target.url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = _pinned_connection(target, limits)
+    try:
+        connection.request("GET", path, headers={"Host": parts.netloc, "Accept": _RDF_ACCEPT})
+        response = connection.getresponse()
+        body = response.read(limits.max_bytes + 1)
+        if len(body) > limits.max_bytes:
+            raise ForbiddenOperation(f"LOAD <{target.url}> failed: larger than {limits.max_bytes} bytes")
+        return response.status, response.getheader("Location"), response.getheader("Content-Type"), body
+    except (OSError, http.client.HTTPException) as exc:
+        raise ForbiddenOperation(f"LOAD <{target.url}> failed: {exc}") from None
+    finally:
+        connection.close()
+
+
+_RDF_ACCEPT = "text/turtle, application/n-triples, application/n-quads, application/trig, application/rdf+xml;q=0.9, application/ld+json;q=0.8"
+
+
+def _pinned_connection(target: Target, limits: Limits) -> http.client.HTTPConnection:
+    """A connection to the first checked address (never a fresh DNS answer), TLS verified for the host."""
+    address = target.addresses[0]
+
+    def connect(self: http.client.HTTPConnection) -> None:
+        sock = socket.create_connection((address, target.port), timeout=limits.connect_timeout)
+        sock.settimeout(limits.read_timeout)
+        if target.scheme == "https":
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
+        self.sock = sock
+
+    kind = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+    connection = kind(target.host, target.port, timeout=limits.read_timeout)
+    connection.connect = connect.__get__(connection)  # type: ignore[method-assign]
+    return connection

@@ -1,0 +1,1 @@
+"""The HTTP layer: the only code that knows status codes and media types."""

@@ -1,0 +1,75 @@
+"""/store: the SPARQL 1.1 Graph Store HTTP Protocol, only with the write token.
+
+``?graph=IRI`` names a graph, ``?default`` the default graph. GET/HEAD read it (negotiated like CONSTRUCT
+results), PUT replaces it, POST merges into it, DELETE removes it; the body's Content-Type says its
+syntax. Writes go through the writer process like /update: all or nothing, under the time limit.
+PUT and POST answer 201 when they created the graph, else 204; a missing graph is 404.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from ..kg.executor import GraphReadJob, GraphWriteJob
+from . import accesslog
+from .errors import HttpError
+from .formats import GRAPHS, Format
+from .negotiation import best, offered
+from .responses import accepts_gzip, answer_response, no_content
+from .runtime import runtime
+from .security import require_write_token
+
+bp = Blueprint("graphstore", __name__)
+
+
+@bp.before_request
+def _start_log() -> None:
+    accesslog.start()
+
+
+@bp.after_request
+def _finish(response: Response) -> Response:
+    return accesslog.finish(response)
+
+
+@bp.route("/store", methods=["GET", "PUT", "POST", "DELETE"])
+def graph_store() -> Response:
+    rt = runtime()
+    require_write_token(request, rt.config)
+    graph = target_graph()
+    accesslog.note(graph=graph or "default")
+    if request.method in ("GET", "HEAD"):
+        fmt = best(request.headers.get("Accept"), GRAPHS)
+        if fmt is None:
+            raise HttpError(406, f"no acceptable RDF format; offered: {offered(GRAPHS)}")
+        job = GraphReadJob(graph, rt.version(), fmt.serializer, accepts_gzip(request), rt.readers.spool_path())
+        return answer_response(rt.readers.run(job, rt.config.timeout), request)
+    if request.method == "DELETE":
+        rt.writer.run(GraphWriteJob("DELETE", graph), rt.config.timeout)
+        return no_content()
+    request.max_content_length = rt.config.max_upload_bytes
+    fmt = body_format()
+    data = request.get_data(cache=False)
+    written = rt.writer.run(GraphWriteJob(request.method, graph, data, fmt.serializer), rt.config.timeout)
+    return no_content(201 if written.created else 204)
+
+
+def target_graph() -> str | None:
+    """The graph IRI of ``?graph=``, or None for ``?default``; exactly one of the two."""
+    has_default, graphs = "default" in request.args, request.args.getlist("graph")
+    if has_default == bool(graphs) or len(graphs) > 1:
+        raise HttpError(400, "name exactly one graph: ?graph=IRI or ?default")
+    if has_default:
+        return None
+    try:
+        return ox.NamedNode(graphs[0]).value
+    except ValueError:
+        raise HttpError(400, f"not an absolute IRI: {graphs[0]!r}") from None
+
+
+def body_format() -> Format:
+    found = next((f for f in GRAPHS if request.mimetype in f.media_types), None)
+    if found is None:
+        raise HttpError(415, f"unsupported Content-Type {request.mimetype or '(none)'!r}; send one of: {offered(GRAPHS)}")
+    return found

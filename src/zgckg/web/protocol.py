@@ -1,0 +1,148 @@
+"""Reading SPARQL 1.1 Protocol requests: where the query or update is, its dataset, and its limits.
+
+Query operation: GET with ``query``; POST ``application/x-www-form-urlencoded`` with ``query`` in the body;
+POST ``application/sparql-query`` with the query as the body. ``default-graph-uri`` and
+``named-graph-uri`` (repeatable) name the dataset. Update operation: POST with ``update`` in a form, or
+``application/sparql-update``. Anything else is refused with the status the protocol asks for.
+
+Two extensions, both of which can only tighten the server's limits: ``timeout`` (seconds) and
+``max-rows``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Request
+from werkzeug.datastructures import MultiDict
+
+from ..config import Config
+from .errors import HttpError
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    text: str
+    default_graphs: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    timeout: float
+    max_rows: int
+    format_values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    text: str
+    timeout: float
+
+
+def read_query(request: Request, config: Config) -> QueryRequest | None:
+    """The query a request carries, or None for a GET without one (a service description request)."""
+    params = request.args
+    if request.method in ("GET", "HEAD"):
+        if "query" not in params:
+            return None
+        text = _single(params, "query")
+    elif request.mimetype == FORM:
+        params = _merged(request.args, request.form)
+        if "update" in params:
+            raise HttpError(400, "this is the query endpoint; send updates to /update")
+        if "query" not in params:
+            raise HttpError(400, "the form has no `query` field")
+        text = _single(params, "query")
+    elif request.mimetype == QUERY_BODY:
+        if "query" in request.args:
+            raise HttpError(400, "a query sent as the request body must not also be in the URL")
+        text = _body_text(request)
+    elif request.mimetype == UPDATE_BODY:
+        raise HttpError(415, "this is the query endpoint; send updates to /update")
+    else:
+        raise HttpError(
+            415,
+            f"unsupported Content-Type {request.mimetype or '(none)'!r} for a query; "
+            f"use {FORM} with a `query` field, or {QUERY_BODY}",
+        )
+    return QueryRequest(
+        text,
+        _graphs(params, "default-graph-uri"),
+        _graphs(params, "named-graph-uri"),
+        _lowered(params, "timeout", config.timeout, float),
+        _lowered(params, "max-rows", config.max_rows, int),
+        tuple(params.getlist("format")),
+    )
+
+
+def read_update(request: Request, config: Config) -> UpdateRequest:
+    if request.mimetype == FORM:
+        params = _merged(request.args, request.form)
+        if "query" in params:
+            raise HttpError(400, "this is the update endpoint; send queries to /sparql")
+        if "update" not in params:
+            raise HttpError(400, "the form has no `update` field")
+        text = _single(params, "update")
+    elif request.mimetype == UPDATE_BODY:
+        params = request.args
+        text = _body_text(request)
+    else:
+        raise HttpError(
+            415,
+            f"unsupported Content-Type {request.mimetype or '(none)'!r} for an update; "
+            f"use {FORM} with an `update` field, or {UPDATE_BODY}",
+        )
+    if "using-graph-uri" in params or "using-named-graph-uri" in params:
+        raise HttpError(400, "using-graph-uri and using-named-graph-uri are not supported; write USING clauses in the update")
+    return UpdateRequest(text, _lowered(params, "timeout", config.timeout, float))
+
+
+def _merged(*sources: MultiDict) -> MultiDict:
+    merged: MultiDict = MultiDict()
+    for source in sources:
+        for key, value in source.items(multi=True):
+            merged.add(key, value)
+    return merged
+
+
+def _single(params: MultiDict, name: str) -> str:
+    values = params.getlist(name)
+    if len(values) != 1:
+        raise HttpError(400, f"exactly one `{name}` parameter is expected, got {len(values)}")
+    return values[0]
+
+
+def _body_text(request: Request) -> str:
+    charset = request.mimetype_params.get("charset", "utf-8")
+    try:
+        return request.get_data(cache=False).decode(charset)
+    except LookupError:
+        raise HttpError(415, f"unknown charset {charset!r}") from None
+    except UnicodeDecodeError as exc:
+        raise HttpError(400, f"the request body is not valid {charset}: {exc.reason} at byte {exc.start}") from None
+
+
+def _graphs(params: MultiDict, name: str) -> tuple[str, ...] | None:
+    values = params.getlist(name)
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError:
+            raise HttpError(400, f"`{name}` must be an absolute IRI, got {value!r}") from None
+    return tuple(values) if values else None
+
+
+def _lowered(params: MultiDict, name: str, limit, kind):
+    """A per-request limit: the server's, or a lower one the client asks for, never a higher one."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return limit
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise HttpError(400, f"`{name}` must be a positive number, got {raw!r}") from None
+    if not value > 0:
+        raise HttpError(400, f"`{name}` must be a positive number, got {raw!r}")
+    return min(value, limit)

@@ -1,0 +1,116 @@
+"""/sparql: the SPARQL 1.1 Protocol query operation, and the service description when there is no query.
+
+A query never runs in the web process: it goes to a reader worker (see ``zgckg.kg.executor``), which
+returns the complete answer or a domain error, so the status is known before the body is sent. Identical
+requests on an unchanged store come from the answer cache; a client revalidating with If-None-Match or
+If-Modified-Since gets a 304 without any query running.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, request
+
+from ..kg.executor import Answer, QueryJob
+from . import accesslog, description
+from .conditional import add_validators, etag_for, is_fresh, not_modified
+from .errors import HttpError
+from .formats import GRAPHS, SOLUTIONS
+from .negotiation import best, choose, offered
+from .protocol import QueryRequest, read_query
+from .responses import accepts_gzip, answer_response
+from .runtime import Runtime, runtime
+from .security import add_cors, preflight
+
+bp = Blueprint("sparql", __name__)
+
+
+@bp.before_request
+def _start_log() -> None:
+    accesslog.start()
+
+
+@bp.after_request
+def _finish(response: Response) -> Response:
+    add_cors(response, runtime().config)
+    return accesslog.finish(response)
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def sparql() -> Response:
+    rt = runtime()
+    if request.method == "OPTIONS":
+        return preflight(rt.config)
+    query = read_query(request, rt.config)
+    if query is None:
+        return service_description(rt)
+    g.sparql_text = query.text
+    return answer(rt, query)
+
+
+def answer(rt: Runtime, query: QueryRequest) -> Response:
+    choice = choose(request.headers.get("Accept"), query.format_values)
+    if not choice.acceptable:
+        raise HttpError(406, f"no acceptable result format; offered for SELECT/ASK: {offered(SOLUTIONS)}; "
+                             f"for CONSTRUCT/DESCRIBE: {offered(GRAPHS)}; or use the format parameter")
+    version = rt.version()
+    key = (
+        query.text, query.default_graphs, query.named_graphs, query.max_rows,
+        choice.solutions.serializer if choice.solutions else None,
+        choice.graph.serializer if choice.graph else None,
+    )
+    etag, modified = etag_for(version, key), rt.last_modified(version)
+    if is_fresh(request, etag, modified):
+        accesslog.note(cache="revalidated")
+        return _vary(not_modified(etag, modified))
+    found = _cached_or_run(rt, query, version, key, choice)
+    if found.version != version:  # the worker found a newer generation: validators follow the answer
+        etag, modified = etag_for(found.version, key), rt.last_modified(found.version)
+    accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version)
+    return add_validators(answer_response(found, request), etag, modified)
+
+
+def _cached_or_run(rt: Runtime, query: QueryRequest, version: str, key: tuple, choice) -> Answer:
+    compress = accepts_gzip(request)
+    cache_key = (*key, compress)
+    found = rt.cache.get(version, cache_key)
+    accesslog.note(cache="hit" if found else "miss")
+    if found is not None:
+        return found
+    job = QueryJob(
+        query.text, version,
+        solutions_format=choice.solutions.serializer if choice.solutions else None,
+        graph_format=choice.graph.serializer if choice.graph else None,
+        default_graphs=query.default_graphs, named_graphs=query.named_graphs,
+        union=rt.config.union_default_graph, max_rows=query.max_rows, gzip=compress,
+        allowlist=rt.config.service_allowlist, spool=rt.readers.spool_path(),
+    )
+    found = rt.readers.run(job, query.timeout)
+    rt.cache.put(cache_key, found)
+    return found
+
+
+def service_description(rt: Runtime) -> Response:
+    fmt = best(request.headers.get("Accept"), GRAPHS) or GRAPHS[0]  # a browser asking for HTML gets Turtle
+    version = rt.version()
+    endpoint = _public_url("/sparql", rt)
+    update = _public_url("/update", rt) if rt.config.write_token else None
+    body = description.serialize(
+        description.description(
+            endpoint, update, rt.config.union_default_graph, bool(rt.config.service_allowlist),
+            description.named_graph_sizes(rt, version),
+        ),
+        fmt,
+    )
+    accesslog.note(kind="service-description", format=fmt.serializer)
+    response = Response(body, content_type=fmt.content_type)
+    return _vary(add_validators(response, etag_for(version, ("sd", endpoint, fmt.name)), rt.last_modified(version)))
+
+
+def _public_url(path: str, rt: Runtime) -> str:
+    base = rt.config.public_base.rstrip("/") if rt.config.public_base else request.host_url.rstrip("/")
+    return base + path
+
+
+def _vary(response: Response) -> Response:
+    response.vary.update(("Accept", "Accept-Encoding"))
+    return response
