@@ -225,3 +225,40 @@ def test_stats_counts_graphs_classes_and_properties(mini_built):
     inferred = StoreDir(mini_built.store).open_read().query(
         f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{GRAPH_INFERRED}> {{ ?s ?p ?o }} }}")
     assert (GRAPH_INFERRED, next(iter(inferred))["n"].value) in rows
+
+
+ANALYST = """# title@zh: 某地的上级区域
+# title@en: What an area is part of
+# question@zh: 这个区域属于哪些更大的区域？
+# question@en: Which larger areas is this area part of?
+# param: area = <http://example.org/mini/haidian-park>
+SELECT ?area ?whole WHERE { ?area <http://example.org/mini#partOf> ?whole } ORDER BY ?whole
+"""
+
+
+@pytest.mark.parametrize(
+    "params, wholes",
+    [
+        ((), ["http://example.org/mini/beijing", "http://example.org/mini/zhongguancun"]),
+        (("--param", "area=<http://example.org/mini/zhongguancun>"), ["http://example.org/mini/beijing"]),
+    ],
+    ids=["default-binding", "given-binding"],
+)
+def test_an_analyst_query_runs_with_its_parameters_bound(mini_built, tmp_path, params, wholes):
+    path = tmp_path / "wholes.rq"
+    path.write_text(ANALYST, encoding="utf-8")
+    result = run(mini_built, "query", str(path), "--format", "csv", *params)
+    assert result.exit_code == 0, result.output
+    assert [line.split(",")[1] for line in result.stdout.splitlines()[1:]] == wholes
+
+
+def test_an_unknown_parameter_is_a_usage_error(mini_built, tmp_path):
+    path = tmp_path / "wholes.rq"
+    path.write_text(ANALYST, encoding="utf-8")
+    result = run(mini_built, "query", str(path), "--param", "place=zg:beijing")
+    assert result.exit_code == 2 and "place" in result.stderr
+
+
+def test_a_missing_query_file_is_a_usage_error(mini_built, tmp_path):
+    result = run(mini_built, "query", str(tmp_path / "absent.rq"))
+    assert result.exit_code == 2 and "absent.rq" in result.stderr

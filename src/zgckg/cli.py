@@ -173,36 +173,66 @@ def locate(quote: str, store: Path | None) -> None:
               default="table", show_default=True,
               help="table lines up Chinese text for reading; the others are the standard W3C formats "
                    "(json/xml/csv/tsv for SELECT and ASK; ttl/nt/jsonld/xml for CONSTRUCT and DESCRIBE).")
+@click.option("--param", "params", multiple=True, metavar="NAME=IRI",
+              help="Bind a parameter of an analyst query (its `# param:` header), e.g. entity=zg:baidu. Repeatable.")
 @click.option("--union/--no-union", default=True, show_default=True,
               help="Without FROM or GRAPH, query the union of all graphs (asserted + inferred + ontology + loaded).")
 @store_option
 @reports_errors
-def query(query_or_file: str, fmt: str, union: bool, store: Path | None) -> None:
+def query(query_or_file: str, fmt: str, params: tuple[str, ...], union: bool, store: Path | None) -> None:
     """Run a SPARQL query against the store and print its results.
 
-    QUERY_OR_FILE is a query, the path of a .rq file, or - for standard input.
+    QUERY_OR_FILE is a query, the path of a .rq file, or - for standard input. The project's prefixes
+    (zg:, zgo:, rdfs:, skos:, org:, schema: …) are predeclared. An analyst query from queries/ runs with
+    its parameters bound to their defaults unless --param says otherwise.
     """
     from .kg.results import FormatMismatch, run_query, write_results
     from .kg.store import StoreDir
 
-    text = _query_text(query_or_file)
-    result = run_query(StoreDir(make_config(store=store).store).open_read(), text, union=union)
+    text, substitutions = _query_and_bindings(query_or_file, params)
+    view = StoreDir(make_config(store=store).store).open_read()
+    result = run_query(view, text, union=union, substitutions=substitutions)
     try:
         write_results(result, fmt, sys.stdout.buffer)
     except FormatMismatch as mismatch:
         raise click.UsageError(str(mismatch)) from None
 
 
-def _query_text(query_or_file: str) -> str:
-    if query_or_file == "-":
-        return sys.stdin.read()
+def _query_and_bindings(query_or_file: str, params: tuple[str, ...]) -> tuple[str, dict]:
+    """The query text, and the bindings of an analyst query's parameters (defaults, then --param)."""
+    from .kg.queries import bindings, read_query
+
+    given = dict(_name_and_value(p) for p in params)
     path = Path(query_or_file)
-    if path.suffix in {".rq", ".sparql"} or (len(query_or_file) < 4096 and "\n" not in query_or_file and path.is_file()):
-        try:
-            return path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise click.BadParameter(f"cannot read {query_or_file}: {exc.strerror}") from None
-    return query_or_file
+    if query_or_file == "-" or not _names_a_file(query_or_file, path):
+        if given:
+            raise click.UsageError("--param applies to an analyst query file with a `# param:` header")
+        return (sys.stdin.read() if query_or_file == "-" else query_or_file), {}
+    try:
+        analyst = read_query(path)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {query_or_file}: {exc.strerror}", param_hint="QUERY_OR_FILE") from None
+    except ValueError:  # a plain .rq file without the analyst header: no parameters to bind
+        if given:
+            raise click.UsageError(f"{query_or_file} declares no parameters") from None
+        return path.read_text(encoding="utf-8"), {}
+    try:
+        return analyst.text, bindings(analyst, given)
+    except KeyError as exc:
+        raise click.UsageError(exc.args[0]) from None
+
+
+def _names_a_file(query_or_file: str, path: Path) -> bool:
+    if path.suffix in {".rq", ".sparql"}:
+        return True
+    return len(query_or_file) < 4096 and "\n" not in query_or_file and path.is_file()
+
+
+def _name_and_value(param: str) -> tuple[str, str]:
+    name, sep, value = param.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise click.BadParameter(f"expected NAME=IRI, got {param!r}", param_hint="--param")
+    return name.strip().lstrip("?"), value.strip()
 
 
 @main.command()

@@ -42,14 +42,15 @@ class FormatMismatch(ValueError):
         super().__init__(f"--format {fmt} does not apply to {kind} queries; use one of: {', '.join(allowed)}")
 
 
-def run_query(store: ox.Store, query: str, *, union: bool = True):
+def run_query(store: ox.Store, query: str, *, union: bool = True, substitutions: dict | None = None):
     """Run a SPARQL query; the default graph is the union of all graphs unless ``union`` is false.
 
     The project's shared prefixes (zg:, zgo:, rdfs:, skos: …) are predeclared, so a query typed on the
     command line can use them without PREFIX lines; a PREFIX in the query takes precedence.
+    ``substitutions`` binds variables to terms (an analyst query's parameters).
     """
     try:
-        return store.query(query, use_default_graph_as_union=union, prefixes=PREFIXES)
+        return store.query(query, use_default_graph_as_union=union, prefixes=PREFIXES, substitutions=substitutions)
     except SyntaxError as exc:
         raise QuerySyntaxError(str(exc), *_position(str(exc))) from None
 
