@@ -1,6 +1,8 @@
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import warnings
@@ -262,3 +264,61 @@ def test_an_unknown_parameter_is_a_usage_error(mini_built, tmp_path):
 def test_a_missing_query_file_is_a_usage_error(mini_built, tmp_path):
     result = run(mini_built, "query", str(tmp_path / "absent.rq"))
     assert result.exit_code == 2 and "absent.rq" in result.stderr
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ask_served(port: int, query: str, child: subprocess.Popen, seconds: float = 60) -> bool:
+    """Wait for the real server to answer, then return its answer to an ASK query."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert child.poll() is None, child.stderr.read()
+        try:
+            response = requests.get(f"http://127.0.0.1:{port}/sparql", params={"query": query},
+                                    headers={"Accept": "application/sparql-results+json"}, timeout=10)
+        except requests.ConnectionError:
+            time.sleep(0.2)
+            continue
+        return response.json()["boolean"]
+    raise AssertionError("the server did not answer in time")
+
+
+def serving(env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen([ZGCKG, "serve", *args], env={**os.environ, **env}, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def stop(child: subprocess.Popen) -> None:
+    child.send_signal(signal.SIGTERM)
+    child.wait(timeout=30)
+
+
+def test_serve_with_a_new_store_directory_serves_an_empty_store(mini_config):
+    port = free_port()
+    with serving(mini_env(mini_config), "--store", str(mini_config.store), "--port", str(port)) as child:
+        try:
+            assert ask_served(port, "ASK { ?s ?p ?o }", child) is False
+        finally:
+            stop(child)
+    assert StoreDir(mini_config.store).exists()
+
+
+def test_serve_without_a_store_flag_builds_the_default_store_first(mini_config):
+    port = free_port()
+    with serving(mini_env(mini_config), "--port", str(port)) as child:
+        try:
+            assert ask_served(port, "ASK { <http://example.org/mini/haidian-park> a <http://example.org/mini#Place> }",
+                              child) is True
+        finally:
+            stop(child)
+    assert child.returncode == 0
