@@ -56,3 +56,96 @@ def project_built(tmp_path_factory):
     config = Config(store=tmp_path_factory.mktemp("project") / "store")
     build(config)
     return config
+
+
+# --- the SPARQL endpoint: small stores, apps and live servers ----------------------------------------
+
+WEB_DATA = ROOT / "tests" / "data" / "web"
+WEB_TOKEN = "test-write-token"
+
+
+def build_web_store(root: Path):
+    """A store directory holding tests/data/web/dataset.trig as its first generation."""
+    import pyoxigraph as ox
+
+    from zgckg.kg.store import StoreDir
+
+    store_dir = StoreDir(root)
+    with store_dir.new_generation(copy_current=False) as store:
+        store.load(path=str(WEB_DATA / "dataset.trig"), format=ox.RdfFormat.TRIG)
+    return store_dir
+
+
+class LiveServer:
+    """A real HTTP server (werkzeug, threaded) for an app, on a free local port."""
+
+    def __init__(self, app):
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture(scope="session")
+def web_store(tmp_path_factory):
+    return build_web_store(tmp_path_factory.mktemp("web-store"))
+
+
+@pytest.fixture(scope="session")
+def web_app(web_store):
+    """The read-only app: union default graph, no write token, nothing on the SERVICE allow-list."""
+    from zgckg.app import close_app, create_app
+    from zgckg.config import Config
+
+    app = create_app(Config(store=web_store.root, workers=2, timeout=20.0), store=web_store)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
+def web_client(web_app):
+    return web_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(web_app):
+    server = LiveServer(web_app)
+    yield server.url
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def write_app(tmp_path_factory):
+    """An app with writes on (token WEB_TOKEN), no union default graph, loopback names on the allow-list
+    (which must still refuse them: they resolve to loopback addresses)."""
+    from zgckg.app import close_app, create_app
+    from zgckg.config import Config
+
+    store_dir = build_web_store(tmp_path_factory.mktemp("web-write-store"))
+    config = Config(store=store_dir.root, workers=1, timeout=20.0, write_token=WEB_TOKEN,
+                    union_default_graph=False, service_allowlist=("localhost", "127.0.0.1"))
+    app = create_app(config, store=store_dir)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture(scope="module")
+def write_server(write_app):
+    server = LiveServer(write_app)
+    yield server.url
+    server.close()
+
+
+@pytest.fixture
+def fresh_web_store(tmp_path):
+    """A store directory of its own, for tests that write."""
+    return build_web_store(tmp_path / "store")

@@ -34,7 +34,7 @@ import threading
 import time
 import traceback
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -478,7 +478,8 @@ def _graph_node(graph: str | None):
 def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
     found = guard.scan(job.text)
     guard.check_scan(found, job.allowlist)  # before any work: refused targets are never contacted
-    with store_dir.new_generation(copy_current=True) as store:
+
+    def change(store: ox.Store) -> None:
         try:
             if found.loads:
                 _apply_operations(store, job)
@@ -488,7 +489,21 @@ def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
             raise syntax_error(exc) from None
         except (OSError, RuntimeError, ValueError) as exc:
             raise QueryFailed(str(exc)) from None
+
+    in_new_generation(store_dir, change)
     return Written(store_dir.version())
+
+
+def in_new_generation(store_dir: StoreDir, change: Callable[[ox.Store], Any]) -> Any:
+    """Apply ``change`` to a checkpoint of the current generation and publish it.
+
+    The store must be closed before the generation is renamed into place: RocksDB closing a database
+    whose directory has moved can stall for a second. So no reference to it may outlive ``change``.
+    """
+    with store_dir.new_generation(copy_current=True) as store:
+        result = change(store)
+        del store
+    return result
 
 
 def _apply_operations(store: ox.Store, job: UpdateJob) -> None:
@@ -522,23 +537,27 @@ def _rdf_format(content_type: str | None, url: str) -> ox.RdfFormat:
 
 
 def write_graph(store_dir: StoreDir, job: GraphWriteJob) -> Written:
-    with store_dir.new_generation(copy_current=True) as store:
-        node = _graph_node(job.graph)
+    node = _graph_node(job.graph)
+
+    def change(store: ox.Store) -> bool:
         existed = job.graph is None or store.contains_named_graph(node)
         if job.method == "DELETE":
             if not existed:
                 raise GraphNotFound(job.graph)
             store.remove_graph(node) if job.graph is not None else store.clear_graph(node)
-        else:
-            if job.method == "PUT" and existed:
-                store.clear_graph(node)
-            if job.graph is not None:
-                store.add_graph(node)
-            try:
-                store.load(job.data, getattr(ox.RdfFormat, job.format), base_iri=job.base_iri, to_graph=node)
-            except SyntaxError as exc:
-                raise DataError("request body", exc.lineno, str(exc.msg or exc)) from None
-    return Written(store_dir.version(), created=not existed)
+            return False
+        if job.method == "PUT" and existed:
+            store.clear_graph(node)
+        if job.graph is not None:
+            store.add_graph(node)
+        try:
+            store.load(job.data, getattr(ox.RdfFormat, job.format), base_iri=job.base_iri, to_graph=node)
+        except SyntaxError as exc:
+            raise DataError("request body", exc.lineno, str(exc.msg or exc)) from None
+        return not existed
+
+    created = in_new_generation(store_dir, change)
+    return Written(store_dir.version(), created=created)
 
 
 class _Reader:

@@ -224,19 +224,23 @@ def resolve_addresses(host: str, port: int) -> list[str]:
 
 
 def is_public_address(address: str) -> bool:
-    """True only for globally routable unicast addresses; IPv4 embedded in IPv6 is judged as IPv4."""
+    """True only for globally routable unicast addresses.
+
+    IPv6 addresses that carry an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64, 6to4, Teredo) are
+    refused whatever they carry: they are how a private IPv4 target is usually smuggled past a check.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is not None and not is_public_address(str(embedded)):
-            return False
-        # IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::/96) addresses also smuggle an IPv4 address
-        if int(ip) >> 32 == 0 or ip in ipaddress.ip_network("64:ff9b::/96"):
-            return is_public_address(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+    if isinstance(ip, ipaddress.IPv6Address) and (
+        ip.ipv4_mapped or ip.sixtofour or ip.teredo or int(ip) >> 32 == 0 or ip in _NAT64
+    ):
+        return False
     return ip.is_global and not (
         ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved
         or ip.is_multicast or ip.is_unspecified
     )
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 HOW_TO_ALLOW = (

@@ -6,8 +6,8 @@ Rules, in order:
   types; the first one that names a format of the result's family is used. SPARQLWrapper repeats it
   (``format=tsv&format=text/tab-separated-values``), hence "the first that fits".
 - No ``Accept`` header (or an empty one) means the family's default: SPARQL JSON, or Turtle.
-- Otherwise each offered format gets the q-value of the most specific range that matches it; the highest
-  q wins, then an explicit type over a wildcard, then the client's order, then ours. q=0 refuses a format.
+- Otherwise each offered format gets the q-value of the most specific range that matches it (wildcards
+  match a format's own media type only, not the other names it answers to); the highest q wins, then an explicit type over a wildcard, then the client's order, then ours. q=0 refuses a format.
 - Nothing acceptable → None; the caller answers 406 with the list of what is offered.
 
 Responses that depend on this say so with ``Vary: Accept``.
@@ -78,9 +78,11 @@ def best(header: str | None, offers: Sequence[Format]) -> Format | None:
 def _best_range(ranges: Sequence[MediaRange], offer: Format) -> tuple[float, int, int] | None:
     """(q, specificity, client order) of the most specific range matching any of the offer's types."""
     found = None
-    for media_type in offer.media_types:
+    for i, media_type in enumerate(offer.media_types):
         for r in ranges:
             specificity = r.specificity(media_type)
+            if specificity < 3 and i > 0:
+                continue  # other names for a format are recognised when named, not through wildcards
             if specificity and (found is None or (specificity, -r.order) > (found[1], -found[2])):
                 found = (r.q, specificity, r.order)
     return found

@@ -1,0 +1,160 @@
+"""The SERVICE/LOAD guard: finding targets anywhere in a request, and refusing every non-allowed one."""
+
+import http.server
+import threading
+
+import pytest
+
+from zgckg.errors import ForbiddenOperation
+from zgckg.kg import guard
+
+PUBLIC = "93.184.215.14"
+
+
+def public_resolver(host, port):
+    return [PUBLIC]
+
+
+@pytest.mark.parametrize(
+    "text, services",
+    [
+        ("SELECT * WHERE { SERVICE <http://a.example/sparql> { ?s ?p ?o } }", ("http://a.example/sparql",)),
+        ("select * { service silent <http://a.example/> {} }", ("http://a.example/",)),
+        ("SELECT * { { SELECT * { SERVICE <http://sub.example/> {} } } }", ("http://sub.example/",)),
+        ("SELECT * { ?s ?p ?o FILTER EXISTS { SERVICE <http://f.example/> {} } }", ("http://f.example/",)),
+        ("PREFIX e: <http://e.example/> SELECT * { SERVICE e:sparql {} }", ("http://e.example/sparql",)),
+        ("BASE <http://b.example/dir/> SELECT * { SERVICE <../up> {} }", ("http://b.example/up",)),
+        ("SELECT * { SERVICE ?endpoint {} }", (None,)),
+        ("SELECT * { SERVICE undeclared:x {} }", (None,)),
+        ("SELECT * { SERVICE<http://tight.example/>{} }", ("http://tight.example/",)),
+    ],
+    ids=["plain", "silent-lowercase", "subquery", "filter-exists", "prefixed", "relative-to-base", "variable",
+         "undeclared-prefix", "no-spaces"],
+)
+def test_scan_finds_every_service_target(text, services):
+    assert guard.scan(text).services == services
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'SELECT * { ?s ?p "SERVICE <http://x.example/> {}" }',
+        "SELECT * { ?s ?p '''LOAD <http://x.example/>''' }",
+        "SELECT * { ?s ?p ?o } # SERVICE <http://x.example/> {}",
+        "SELECT ?service ?load { ?service <http://x.example/SERVICE> ?load }",
+        "PREFIX service: <http://x.example/> SELECT * { ?s service:load ?o }",
+    ],
+    ids=["in-string", "in-long-string", "in-comment", "as-variable-and-iri", "as-prefix"],
+)
+def test_scan_ignores_the_words_outside_keyword_position(text):
+    assert not guard.scan(text).reaches_network
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("SELECT * { ?s ?p ?o }", False),
+        ("SELECT * FROM <http://g.example/> { ?s ?p ?o }", True),
+        ("SELECT * FROM NAMED <http://g.example/> { GRAPH ?g { ?s ?p ?o } }", True),
+        ('SELECT * { ?s ?p "from here" }', False),
+    ],
+    ids=["none", "from", "from-named", "word-in-string"],
+)
+def test_scan_sees_dataset_clauses(text, expected):
+    assert guard.scan(text).has_dataset_clause is expected
+
+
+def test_split_update_keeps_earlier_prefixes_and_parses_load():
+    ops = guard.split_update(
+        'PREFIX e: <http://e.example/> INSERT DATA { e:a e:b "x;y" } ;\n'
+        "LOAD SILENT e:doc INTO GRAPH <http://g.example/> ;\n"
+        "DELETE WHERE { ?s e:p ?o ; e:q ?x }"
+    )
+    assert [op.load for op in ops] == [None, guard.LoadRequest("http://e.example/doc", "http://g.example/", True), None]
+    assert ops[2].text.startswith("PREFIX e: <http://e.example/>")
+    assert ops[2].text.endswith("DELETE WHERE { ?s e:p ?o ; e:q ?x }")
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["127.0.0.1", "127.9.9.9", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+     "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fc00::1", "ff02::1",
+     "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:8.8.8.8", "::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::1"],
+)
+def test_non_public_addresses_are_refused(address):
+    assert not guard.is_public_address(address)
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111"])
+def test_public_addresses_pass(address):
+    assert guard.is_public_address(address)
+
+
+def test_host_not_on_allow_list_is_refused_with_how_to_allow():
+    with pytest.raises(ForbiddenOperation) as refused:
+        guard.check_target("SERVICE", "http://data.example/sparql", (), public_resolver)
+    assert "not on the allow-list" in str(refused.value)
+    assert "--service-allow" in str(refused.value)
+
+
+def test_allowed_host_resolving_to_loopback_is_refused():
+    with pytest.raises(ForbiddenOperation, match="non-public address"):
+        guard.check_target("SERVICE", "http://sneaky.example/", ("sneaky.example",), lambda h, p: ["127.0.0.1"])
+
+
+def test_allowed_host_with_one_private_address_among_public_ones_is_refused():
+    with pytest.raises(ForbiddenOperation, match="10.0.0.1"):
+        guard.check_target("LOAD", "http://mixed.example/", ("mixed.example",), lambda h, p: [PUBLIC, "10.0.0.1"])
+
+
+@pytest.mark.parametrize("iri", ["file:///etc/passwd", "ftp://data.example/x", None],
+                         ids=["file", "ftp", "unreadable"])
+def test_targets_other_than_http_iris_are_refused(iri):
+    with pytest.raises(ForbiddenOperation):
+        guard.check_target("LOAD", iri, ("data.example",), public_resolver)
+
+
+def test_allowed_public_host_passes_with_its_addresses():
+    target = guard.check_target("SERVICE", "https://Data.Example:8443/q", ("data.example",), public_resolver)
+    assert (target.host, target.port, target.addresses) == ("data.example", 8443, (PUBLIC,))
+
+
+def test_check_scan_refuses_a_request_with_any_refused_target():
+    found = guard.scan("SELECT * { SERVICE <http://ok.example/> {} SERVICE <http://other.example/> {} }")
+    with pytest.raises(ForbiddenOperation, match="other.example"):
+        guard.check_scan(found, ("ok.example",), public_resolver)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    body = b"<http://a.example/> <http://b.example/> <http://c.example/> .\n" * 100
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/n-triples")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_target():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    yield guard.Target(f"http://data.example:{port}/doc", "data.example", port, "http", ("127.0.0.1",))
+    server.shutdown()
+    server.server_close()
+
+
+def test_fetch_connects_to_the_checked_address_not_a_new_lookup(http_target):
+    # the host name does not resolve at all: only the pinned address can have been used
+    status, _, content_type, body = guard._get(http_target, guard.Limits())
+    assert (status, content_type, len(body)) == (200, "application/n-triples", len(_Handler.body))
+
+
+def test_fetch_stops_at_the_size_cap(http_target):
+    with pytest.raises(ForbiddenOperation, match="larger than 100 bytes"):
+        guard._get(http_target, guard.Limits(max_bytes=100))

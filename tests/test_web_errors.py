@@ -1,0 +1,112 @@
+"""Errors: the right status, one body shape (plain text or JSON), never a 500 or a traceback."""
+
+import pytest
+
+
+def assert_plain_error(response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "text/plain"
+    body = response.get_data(as_text=True)
+    assert body.endswith("\n") and "Traceback" not in body
+    return body
+
+
+def test_syntax_error_is_400_with_line_column_and_the_offending_line(web_client):
+    query = "SELECT ?s\nWHRE { ?s ?p ?o }"
+    body = assert_plain_error(web_client.get("/sparql", query_string={"query": query}), 400)
+    # the position is where pyoxigraph's parser gave up: the furthest point it reached
+    assert body.startswith("SPARQL syntax error at line 2, column 6: expected one of DISTINCT, WHERE")
+    assert "\nWHRE { ?s ?p ?o }\n     ^\n" in body
+
+
+def test_syntax_error_as_json_when_the_client_prefers_json(web_client):
+    response = web_client.get("/sparql", query_string={"query": "SELECT * WHERE {"},
+                              headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    error = response.get_json()
+    assert (error["status"], error["error"], error["error_type"], error["line"]) == (
+        400, "Bad Request", "QuerySyntaxError", 1)
+    assert error["message"].startswith("SPARQL syntax error at line 1")
+
+
+def test_body_over_the_limit_is_413(web_app, web_client):
+    limit = web_app.extensions["zgckg"].config.max_body_bytes
+    query = "ASK {} #" + "x" * limit
+    assert_plain_error(web_client.post("/sparql", data=query, content_type="application/sparql-query"), 413)
+    assert_plain_error(web_client.post("/sparql", data={"query": query}), 413)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/json", "multipart/form-data; boundary=x", None, "application/sparql-update"],
+    ids=["text", "json", "multipart", "none", "update-body"],
+)
+def test_unknown_content_type_is_415(web_client, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    body = assert_plain_error(web_client.post("/sparql", data=b"ASK {}", headers=headers), 415)
+    assert "application/sparql-query" in body or "/update" in body
+
+
+def test_unknown_charset_is_415(web_client):
+    response = web_client.post("/sparql", data=b"ASK {}", content_type="application/sparql-query; charset=klingon")
+    assert_plain_error(response, 415)
+
+
+def test_wrong_method_is_405_with_allow(web_client):
+    response = web_client.put("/sparql", data="ASK {}")
+    assert_plain_error(response, 405)
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
+def test_nothing_acceptable_is_406_listing_the_offers(web_client):
+    response = web_client.get("/sparql", query_string={"query": "SELECT * {}"}, headers={"Accept": "image/png"})
+    body = assert_plain_error(response, 406)
+    assert "application/sparql-results+json" in body and "text/turtle" in body
+
+
+def test_406_for_a_result_kind_the_client_cannot_take(web_client):
+    response = web_client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+                              headers={"Accept": "text/csv"})
+    body = assert_plain_error(response, 406)
+    assert "graph result" in body and "text/turtle" in body
+
+
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        {"query_string": {"query": ["ASK {}", "ASK {}"]}},
+        {"query_string": {"query": "ASK {}", "timeout": "soon"}},
+        {"query_string": {"query": "ASK {}", "timeout": "-1"}},
+        {"query_string": {"query": "ASK {}", "timeout": "nan"}},
+        {"query_string": {"query": "ASK {}", "max-rows": "1.5"}},
+        {"query_string": {"query": "ASK {}", "default-graph-uri": "not an iri"}},
+        {"query_string": {"query": "INSERT DATA { <http://a.example/> <http://b.example/> 1 }"}},
+        {"query_string": {"query": "LOAD <http://example.org/x>"}},
+        {"method": "POST", "data": {"update": "CLEAR ALL"}},
+        {"method": "POST", "data": {"other": "x"}},
+        {"method": "POST", "data": b"\xff\xfe\x00", "content_type": "application/sparql-query"},
+        {"method": "POST", "data": "ASK {}", "content_type": "application/sparql-query",
+         "query_string": {"query": "ASK {}"}},
+        {"query_string": {"query": "\x00\x01 binary"}},
+        {"query_string": {"query": "SELECT * { ?s ?p ?o } LIMIT 99999999999999999999999"}},
+        {"query_string": {"query": "SELECT * WHERE { BIND(<relative> AS ?x) }"}},
+    ],
+    ids=["two-queries", "timeout-word", "timeout-negative", "timeout-nan", "max-rows-fraction", "bad-graph-iri",
+         "update-as-query", "load-as-query", "update-form", "form-without-query", "invalid-utf8",
+         "query-in-url-and-body", "control-characters", "huge-limit", "relative-iri"],
+)
+def test_bad_requests_are_4xx_never_500(web_client, request_args):
+    method = request_args.pop("method", "GET")
+    response = web_client.open("/sparql", method=method, **request_args)
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_forbidden_service_is_403_saying_how_to_allow(web_client):
+    response = web_client.get("/sparql", query_string={"query": "SELECT * { SERVICE <http://127.0.0.1:9/> {} }"})
+    body = assert_plain_error(response, 403)
+    assert "--service-allow" in body
+
+
+def test_unknown_path_is_404_in_the_same_shape(web_client):
+    assert_plain_error(web_client.get("/no/such/page"), 404)

@@ -1,0 +1,146 @@
+"""/sparql: the SPARQL 1.1 Protocol query operation and the service description, through the app."""
+
+import json
+
+import pyoxigraph as ox
+import pytest
+
+from zgckg.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
+def count(response) -> int:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return int(response.get_json(force=True)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_get_without_accept_returns_sparql_json(web_client):
+    response = web_client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/sparql-results+json"
+    assert response.get_json(force=True) == {"head": {}, "boolean": True}
+    assert "Accept" in response.vary
+
+
+def test_post_form_and_post_direct_give_the_same_answer(web_client):
+    by_form = web_client.post("/sparql", data={"query": COUNT})
+    direct = web_client.post("/sparql", data=COUNT.encode(), content_type="application/sparql-query")
+    assert count(by_form) == count(direct) == 16  # the union of every graph, default graph included
+
+
+def test_post_direct_decodes_its_charset(web_client):
+    query = 'ASK { ?s ?p "示例园区"@zh }'
+    response = web_client.post("/sparql", data=query.encode("gb18030"),
+                               content_type="application/sparql-query; charset=gb18030")
+    assert response.get_json(force=True)["boolean"] is True
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"default-graph-uri": GRAPH_ASSERTED}, 13),
+        ({"default-graph-uri": [GRAPH_ASSERTED, GRAPH_INFERRED]}, 15),
+        ({"named-graph-uri": GRAPH_INFERRED}, 0),
+    ],
+    ids=["one-default-graph", "two-default-graphs", "named-only-leaves-default-empty"],
+)
+def test_protocol_dataset_defines_the_default_graph(web_client, params, expected):
+    assert count(web_client.get("/sparql", query_string={"query": COUNT, **params})) == expected
+
+
+def test_protocol_dataset_overrides_from_clauses(web_client):
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH_INFERRED}> WHERE {{ ?s ?p ?o }}"
+    assert count(web_client.get("/sparql", query_string={"query": query})) == 2
+    assert count(web_client.get("/sparql", query_string={"query": query, "default-graph-uri": GRAPH_ASSERTED})) == 13
+
+
+def test_named_graph_uri_limits_graph_patterns(web_client):
+    query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert count(web_client.post("/sparql", data={"query": query, "named-graph-uri": GRAPH_INFERRED})) == 2
+
+
+def test_dataset_parameters_in_the_url_of_a_direct_post(web_client):
+    response = web_client.post(f"/sparql?default-graph-uri={GRAPH_INFERRED}", data=COUNT,
+                               content_type="application/sparql-query")
+    assert count(response) == 2
+
+
+@pytest.mark.parametrize(
+    "query, fmt, media_type",
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", "xml", "application/sparql-results+xml"),
+        ("SELECT * WHERE { ?s ?p ?o }", "csv", "text/csv"),
+        ("SELECT * WHERE { ?s ?p ?o }", "tsv", "text/tab-separated-values"),
+        ("ASK { ?s ?p ?o }", "xml", "application/sparql-results+xml"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "turtle", "text/turtle"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "ntriples", "application/n-triples"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "rdfxml", "application/rdf+xml"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "jsonld", "application/ld+json"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "nquads", "application/n-quads"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "trig", "application/trig"),
+        ("DESCRIBE <http://example.org/park>", "turtle", "text/turtle"),
+    ],
+)
+def test_format_parameter_chooses_the_serialisation(web_client, query, fmt, media_type):
+    response = web_client.get("/sparql", query_string={"query": query, "format": fmt})
+    assert response.status_code == 200
+    assert response.mimetype == media_type
+
+
+def test_text_formats_say_their_charset(web_client):
+    response = web_client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_construct_without_accept_is_turtle_with_the_data(web_client):
+    response = web_client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s a ?t }"})
+    assert response.mimetype == "text/turtle"
+    triples = list(ox.parse(response.data, ox.RdfFormat.TURTLE))
+    assert len(triples) == 4
+
+
+def test_union_default_graph_includes_inferred_triples(web_client):
+    query = "ASK { <http://example.org/lab> a <http://example.org/Organisation> }"
+    assert web_client.get("/sparql", query_string={"query": query}).get_json(force=True)["boolean"] is True
+
+
+def test_row_cap_lowered_by_the_client_fails_the_request(web_client):
+    response = web_client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }", "max-rows": "3"})
+    assert response.status_code == 400
+    assert "more than 3 rows" in response.get_data(as_text=True)
+
+
+def test_get_without_query_is_the_service_description(web_client):
+    response = web_client.get("/sparql")
+    assert response.mimetype == "text/turtle"
+    graph = list(ox.parse(response.data, ox.RdfFormat.TURTLE))
+    objects = {str(t.object.value) for t in graph}
+    assert {SD + "Service", SD + "SPARQL11Query", SD + "UnionDefaultGraph", GRAPH_ASSERTED, GRAPH_INFERRED} <= objects
+    assert "http://localhost/sparql" in {t.subject.value for t in graph}
+    assert SD + "BasicFederatedQuery" not in objects  # nothing is on the SERVICE allow-list
+
+
+def test_service_description_by_accept(web_client):
+    response = web_client.get("/sparql", headers={"Accept": "application/ld+json"})
+    assert response.mimetype == "application/ld+json"
+    assert any(SD + "Service" in json.dumps(node) for node in response.get_json(force=True))
+
+
+def test_service_description_lists_graph_sizes(web_client):
+    response = web_client.get("/sparql", headers={"Accept": "application/n-triples"})
+    sizes = [t.object.value for t in ox.parse(response.data, ox.RdfFormat.N_TRIPLES)
+             if t.predicate.value == "http://rdfs.org/ns/void#triples"]
+    assert sorted(sizes) == ["13", "2"]
+
+
+def test_head_request_has_no_body(web_client):
+    response = web_client.head("/sparql", query_string={"query": "ASK {}"})
+    assert (response.status_code, response.data) == (200, b"")
+
+
+def test_home_page_links_to_the_endpoint(web_client):
+    response = web_client.get("/")
+    assert response.mimetype == "text/html"
+    assert 'href="http://localhost/sparql"' in response.get_data(as_text=True)

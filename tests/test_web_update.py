@@ -1,0 +1,126 @@
+"""/update and /store: only with the write token, all-or-nothing, and seen by the next query."""
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import WEB_TOKEN
+
+AUTH = {"Authorization": f"Bearer {WEB_TOKEN}"}
+GRAPH = "http://example.org/graph/uploaded"
+
+
+@pytest.fixture
+def client(write_app):
+    return write_app.test_client()
+
+
+def ask(client, query) -> bool:
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json(force=True)["boolean"]
+
+
+def test_writes_are_off_without_a_configured_token(web_client):
+    response = web_client.post("/update", data="CLEAR ALL", content_type="application/sparql-update", headers=AUTH)
+    assert response.status_code == 403
+    assert "--write-token" in response.get_data(as_text=True)
+    assert web_client.get("/store?default", headers=AUTH).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "headers, status",
+    [({}, 401), ({"Authorization": "Bearer wrong"}, 403), ({"Authorization": f"Basic {WEB_TOKEN}"}, 401),
+     ({"Authorization": "Bearer "}, 401)],
+    ids=["none", "wrong-token", "wrong-scheme", "empty-token"],
+)
+def test_update_needs_the_bearer_token(client, headers, status):
+    response = client.post("/update", data="CLEAR ALL", content_type="application/sparql-update", headers=headers)
+    assert response.status_code == status
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert ask(client, "ASK { GRAPH ?g { ?s ?p ?o } }")  # nothing was cleared
+
+
+def test_update_is_applied_and_the_next_query_sees_it(client):
+    insert = 'INSERT DATA { <http://example.org/new> <http://example.org/p> "added" }'
+    query = 'ASK { <http://example.org/new> <http://example.org/p> "added" }'
+    assert not ask(client, query)
+    response = client.post("/update", data=insert, content_type="application/sparql-update", headers=AUTH)
+    assert response.status_code == 204
+    assert ask(client, query)  # the cached "false" belonged to the previous store version
+
+
+def test_update_by_form(client):
+    response = client.post("/update", data={"update": "INSERT DATA { <http://example.org/f> <http://example.org/p> 1 }"},
+                           headers=AUTH)
+    assert response.status_code == 204
+    assert ask(client, "ASK { <http://example.org/f> ?p 1 }")
+
+
+def test_update_syntax_error_is_400_and_changes_nothing(client, write_app):
+    before = write_app.extensions["zgckg"].version()
+    response = client.post("/update", data="INSERT DATA { <http://example.org/a> }",
+                           content_type="application/sparql-update", headers=AUTH)
+    assert response.status_code == 400 and "line 1" in response.get_data(as_text=True)
+    assert write_app.extensions["zgckg"].version() == before
+
+
+def test_query_endpoint_never_runs_an_update(client):
+    response = client.post("/sparql", data={"query": "CLEAR ALL"}, headers=AUTH)
+    assert response.status_code == 400
+    assert ask(client, "ASK { GRAPH ?g { ?s ?p ?o } }")
+
+
+def test_update_endpoint_takes_only_post(client):
+    assert client.get("/update", headers=AUTH).status_code == 405
+
+
+def test_update_with_an_unknown_content_type_is_415(client):
+    assert client.post("/update", data="CLEAR ALL", content_type="text/plain", headers=AUTH).status_code == 415
+
+
+def test_graph_store_round_trip(client):
+    turtle = b"<http://example.org/u> <http://example.org/p> 1, 2 ."
+    created = client.put(f"/store?graph={GRAPH}", data=turtle, content_type="text/turtle", headers=AUTH)
+    replaced = client.put(f"/store?graph={GRAPH}", data=turtle[:-5] + b" .", content_type="text/turtle", headers=AUTH)
+    merged = client.post(f"/store?graph={GRAPH}", data=b'<http://example.org/u> <http://example.org/p> "3" .',
+                         content_type="application/n-triples", headers=AUTH)
+    assert (created.status_code, replaced.status_code, merged.status_code) == (201, 204, 204)
+    read = client.get(f"/store?graph={GRAPH}", headers={**AUTH, "Accept": "application/n-triples"})
+    assert read.mimetype == "application/n-triples"
+    assert len(list(ox.parse(read.data, ox.RdfFormat.N_TRIPLES))) == 2
+    assert client.delete(f"/store?graph={GRAPH}", headers=AUTH).status_code == 204
+    assert client.get(f"/store?graph={GRAPH}", headers=AUTH).status_code == 404
+
+
+def test_graph_store_default_graph(client):
+    response = client.get("/store?default", headers=AUTH)
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+
+
+@pytest.mark.parametrize(
+    "url, kwargs, status",
+    [
+        ("/store", {}, 400),
+        (f"/store?default&graph={GRAPH}", {}, 400),
+        ("/store?graph=relative", {}, 400),
+        (f"/store?graph={GRAPH}", {"method": "PUT", "data": b"x", "content_type": "text/html"}, 415),
+        (f"/store?graph={GRAPH}", {"method": "PUT", "data": b"<a> <b>", "content_type": "text/turtle"}, 400),
+        ("/store?default", {"headers": {"Accept": "text/csv"}}, 406),
+        ("/store?default", {"method": "PATCH"}, 405),
+    ],
+    ids=["no-graph", "both", "relative-iri", "unknown-syntax", "broken-turtle", "not-acceptable", "patch"],
+)
+def test_graph_store_refusals(client, url, kwargs, status):
+    method = kwargs.pop("method", "GET")
+    headers = {**AUTH, **kwargs.pop("headers", {})}
+    assert client.open(url, method=method, headers=headers, **kwargs).status_code == status
+
+
+def test_graph_store_needs_the_token(client):
+    assert client.put(f"/store?graph={GRAPH}", data=b"", content_type="text/turtle").status_code == 401
+
+
+def test_union_off_keeps_the_default_graph_apart(client):
+    assert not ask(client, "ASK { <http://example.org/lab> a <http://example.org/Organisation> }")
+    assert ask(client, "ASK { GRAPH ?g { <http://example.org/lab> a <http://example.org/Organisation> } }")
