@@ -1,0 +1,112 @@
+"""End to end: the real `zgckg serve` (waitress) in a subprocess, queried, written to, and stopped."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from conftest import build_web_store
+
+TOKEN = "serve-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (worker processes and the fork server)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    store_dir = build_web_store(tmp_path_factory.mktemp("served-store"))
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "zgckg"), "serve", "--store", str(store_dir.root),
+               "--port", str(port), "--no-union-default-graph", "--write-token", TOKEN, "--workers", "2",
+               "--timeout", "5"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZGCKG_")}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "/sparql", params={"query": "ASK {}"}, timeout=1)
+            break
+        except requests.ConnectionError:
+            assert process.poll() is None, process.stdout.read().decode()
+            time.sleep(0.1)
+    yield process, url
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    process.stdout.close()
+
+
+def test_serve_answers_sparqlwrapper(served):
+    _, url = served
+    client = SPARQLWrapper(url + "/sparql")
+    client.setQuery("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    client.setReturnFormat(JSON)
+    assert client.query().convert()["results"]["bindings"][0]["n"]["value"] == "15"
+
+
+def test_serve_without_union_sees_only_the_default_graph(served):
+    _, url = served
+    response = requests.get(url + "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
+                            headers={"Accept": "text/csv"})
+    assert response.text.splitlines() == ["n", "1"]
+
+
+def test_serve_takes_writes_with_the_token(served):
+    _, url = served
+    update = 'INSERT DATA { <http://example.org/served> <http://example.org/p> "yes" }'
+    refused = requests.post(url + "/update", data=update, headers={"Content-Type": "application/sparql-update"})
+    done = requests.post(url + "/update", data=update, headers={"Content-Type": "application/sparql-update",
+                                                                "Authorization": f"Bearer {TOKEN}"})
+    assert (refused.status_code, done.status_code) == (401, 204)
+    stored = requests.post(url + "/store", params={"graph": "http://example.org/g"}, data=b"<http://a.example/> <http://b.example/> 1 .",
+                           headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"})
+    assert stored.status_code == 201
+    ask = requests.get(url + "/sparql", params={"query": 'ASK { <http://example.org/served> ?p "yes" }'})
+    assert ask.json()["boolean"] is True
+
+
+def test_serve_logs_a_json_line_per_query_and_stops_its_workers_on_sigterm(served):
+    process, url = served
+    requests.get(url + "/sparql", params={"query": "ASK { ?s ?p 'logged' }"})
+    workers = descendants(process.pid)
+    assert len(workers) >= 2
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+    output = process.stdout.read().decode()
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert {"path": "/sparql", "status": 200, "kind": "boolean"}.items() <= lines[-1].items()
+    assert "ms" in lines[-1] and output.rstrip().endswith("zgckg: stopped")
+    deadline = time.monotonic() + 5
+    while any(os.path.exists(f"/proc/{pid}") for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")]
