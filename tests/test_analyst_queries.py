@@ -103,6 +103,12 @@ def test_header_is_bilingual(name):
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES), ids=str)
+def test_header_has_no_stray_keys(name):
+    # A comment line that starts with "word:" would be read as a header key and silently ignored.
+    assert set(QUERIES[name].header) == {"title@zh", "title@en", "question@zh", "question@en"}
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES), ids=str)
 def test_header_explains_the_shape_of_the_answer(name):
     header = QUERIES[name].text.split("\nPREFIX", 1)[0].splitlines()
     explanation = [line for line in header if line.startswith("# ") and not re.match(r"#\s*[\w@-]+\s*:", line)]
