@@ -108,16 +108,29 @@ def test_is_noise(triple, noise):
     assert is_noise(triple) is noise
 
 
-def test_an_inconsistency_stops_reasoning_and_names_the_individual(mini):
+ODD, BEIJING = f"<{X}odd>", f"<{X}beijing>"
+INCONSISTENT = {
+    # Organisation and Place are disjoint
+    "disjoint-classes": ("x:odd a m:University , m:Zone .", {ODD}),
+    "all-disjoint-classes": ("[] a owl:AllDisjointClasses ; owl:members ( m:Zone m:University ) . "
+                             "x:odd a m:Zone , m:University .", {ODD}),
+    "irreflexive": ("m:near a owl:IrreflexiveProperty . x:odd m:near x:odd .", {ODD}),
+    "asymmetric": ("m:above a owl:AsymmetricProperty . x:odd m:above x:beijing . x:beijing m:above x:odd .",
+                   {ODD, BEIJING}),
+    "instance-of-nothing": ("x:odd a owl:Nothing .", {ODD}),
+}
+
+
+@pytest.mark.parametrize("reasoner", [infer, infer_with_rules], ids=["owlrl", "rules"])
+@pytest.mark.parametrize("statements, individuals", INCONSISTENT.values(), ids=list(INCONSISTENT))
+def test_an_inconsistency_stops_reasoning_and_names_the_individual(mini, reasoner, statements, individuals):
     ontology, data = mini
     odd = rdflib.Graph()
     odd += data
-    odd.add((X.odd, RDF.type, M.University))
-    odd.add((X.odd, RDF.type, M.Zone))  # Organisation and Place are disjoint
-    for reasoner in (infer, infer_with_rules):
-        with pytest.raises(ValidationFailed) as caught:
-            reasoner(ontology, odd)
-        assert [v.focus for v in caught.value.violations] == ["<http://example.org/mini/odd>"], reasoner.__name__
+    odd.parse(data=f"""@prefix m: <{M}> . @prefix x: <{X}> . @prefix owl: <{OWL}> . {statements}""", format="turtle")
+    with pytest.raises(ValidationFailed) as caught:
+        reasoner(ontology, odd)
+    assert {v.focus for v in caught.value.violations} == individuals
 
 
 def project_graphs():
@@ -154,5 +167,7 @@ def test_the_rules_fixture_exercises_chains_restrictions_and_lists():
         (A.both, RDF.type, A.BandHasChild),  # intersectionOf
         (A.red, RDF.type, A.Colour),  # oneOf
         (A.C, OWL.equivalentClass, A.D),
+        (A.p1, OWL.sameAs, A.p2),  # key
+        (A.p1, A.parentOf, A.kid),  # a fact copied to the same individual
     ]:
         assert triple in inferred

@@ -30,6 +30,8 @@ _TOP = {OWL.Thing, RDFS.Resource}
 _REFLEXIVE_WHEN_SAME = {OWL.sameAs, RDFS.subClassOf, OWL.equivalentClass, RDFS.subPropertyOf, OWL.equivalentProperty}
 _TRIVIAL_OBJECT = {RDF.type, RDFS.subClassOf, RDFS.domain, RDFS.range}
 _ERROR = rdflib.Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
+_SCHEMA_KINDS = {OWL.Class, RDFS.Class, RDF.Property, OWL.ObjectProperty, OWL.DatatypeProperty,
+                 OWL.AnnotationProperty, OWL.Restriction, RDFS.Datatype}
 _IRI = re.compile(r"https?://[^\s,()]+")
 
 
@@ -73,14 +75,20 @@ def filtered(triples: Iterable[Triple]) -> set[Triple]:
 def raise_inconsistencies(closure: rdflib.Graph) -> None:
     messages = sorted(str(m) for node in _error_nodes(closure) for m in closure.objects(node, _ERROR.error))
     if messages:
-        raise ValidationFailed([Violation(file=None, focus=_focus(m), message=m) for m in messages])
+        raise ValidationFailed([Violation(file=None, focus=_focus(m, closure), message=m) for m in messages])
 
 
 def _error_nodes(closure: rdflib.Graph) -> Iterable[rdflib.term.Node]:
     return closure.subjects(RDF.type, _ERROR.ErrorMessage)
 
 
-def _focus(message: str) -> str:
-    """The individual an owlrl message is about (its last IRI), written with a shared prefix."""
-    iris = _IRI.findall(message)
-    return shorten(iris[-1]) if iris else "-"
+def _focus(message: str, closure: rdflib.Graph) -> str:
+    """The individual an owlrl message is about: the first IRI in it that is not a class or a property."""
+    iris = [rdflib.URIRef(iri) for iri in _IRI.findall(message)]
+    individuals = [iri for iri in iris if not _is_schema_term(iri, closure)]
+    return shorten(str((individuals or iris or ["-"])[0]))
+
+
+def _is_schema_term(iri: rdflib.URIRef, closure: rdflib.Graph) -> bool:
+    kinds = set(closure.objects(iri, RDF.type))
+    return bool(kinds & _SCHEMA_KINDS) or (None, iri, None) in closure
