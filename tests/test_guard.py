@@ -27,9 +27,12 @@ def public_resolver(host, port):
         ("SELECT * { SERVICE ?endpoint {} }", (None,)),
         ("SELECT * { SERVICE undeclared:x {} }", (None,)),
         ("SELECT * { SERVICE<http://tight.example/>{} }", ("http://tight.example/",)),
+        ("SELECT * { ?s ?p ?o .SERVICE <http://glued.example/> {} }", ("http://glued.example/",)),
+        ("# a comment line\nSERVICE <http://next-line.example/> {}", ("http://next-line.example/",)),
+        ("SELECT * { ?s ?p ?o FILTER(?o<3)SERVICE <http://after-lt.example/> {} }", ("http://after-lt.example/",)),
     ],
     ids=["plain", "silent-lowercase", "subquery", "filter-exists", "prefixed", "relative-to-base", "variable",
-         "undeclared-prefix", "no-spaces"],
+         "undeclared-prefix", "no-spaces", "glued-to-a-dot", "after-a-comment-line", "after-less-than"],
 )
 def test_scan_finds_every_service_target(text, services):
     assert guard.scan(text).services == services
@@ -43,8 +46,12 @@ def test_scan_finds_every_service_target(text, services):
         "SELECT * { ?s ?p ?o } # SERVICE <http://x.example/> {}",
         "SELECT ?service ?load { ?service <http://x.example/SERVICE> ?load }",
         "PREFIX service: <http://x.example/> SELECT * { ?s service:load ?o }",
+        "# Which services load data from where?\nSELECT * { ?s ?p ?o }",
+        'SELECT * { ?s ?p """\n# SERVICE <http://x.example/> {}\n""" }',
+        "SELECT * { ?s <http://x.example/ServiceHall> ?from ; ex:a.SERVICE ?o }",
     ],
-    ids=["in-string", "in-long-string", "in-comment", "as-variable-and-iri", "as-prefix"],
+    ids=["in-string", "in-long-string", "in-comment", "as-variable-and-iri", "as-prefix", "comment-lines",
+         "comment-like-line-in-a-string", "inside-names"],
 )
 def test_scan_ignores_the_words_outside_keyword_position(text):
     assert not guard.scan(text).reaches_network

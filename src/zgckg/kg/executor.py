@@ -23,10 +23,12 @@ import dataclasses
 import gzip
 import itertools
 import logging
+import math
 import multiprocessing
 import os
 import queue
 import re
+import select
 import shutil
 import signal
 import tempfile
@@ -640,13 +642,25 @@ class _Worker:
         self.process.start()
         child.close()
         alive_child.close()
+        self._poller = None
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
+    def wait_reply(self, timeout: float) -> bool:
+        """True once a reply can be read, False after ``timeout`` seconds without one.
+
+        One poll object per worker, made once: Connection.poll builds a selector on every call, which
+        costs more than the rest of a small query's round trip.
+        """
+        if self._poller is None:
+            self._poller = select.poll()
+            self._poller.register(self.conn.fileno(), select.POLLIN)
+        return bool(self._poller.poll(max(0, math.ceil(timeout * 1000))))
+
     def wait_ready(self, timeout: float) -> bool:
-        if not self.conn.poll(timeout):
+        if not self.wait_reply(timeout):
             return False
         try:
             return self.conn.recv()[0] == "ready"
@@ -688,8 +702,9 @@ class WorkerPool:
         self.size = max(1, size)
         self.name = name
         self.spool_dir = Path(tempfile.mkdtemp(prefix=f"zgckg-{name}-spool-"))
+        self._spool_prefix = f"{self.spool_dir}{os.sep}{os.getpid()}-"
         self._ctx = _context()
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the last used worker has the warmest caches
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -716,7 +731,8 @@ class WorkerPool:
             return sorted(w.pid for w in self._all)
 
     def spool_path(self) -> str:
-        return str(self.spool_dir / f"{os.getpid()}-{next(self._ids)}")
+        """A fresh file name in the spool directory, for a job whose answer may be large."""
+        return f"{self._spool_prefix}{next(self._ids)}"
 
     def run(self, job: Any, timeout: float) -> Any:
         """The job's result, or the domain error it raised; QueryTimeout when it overruns ``timeout``."""
@@ -727,7 +743,7 @@ class WorkerPool:
             raise WorkersBusy(self.size, timeout) from None
         try:
             worker.conn.send(job)
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            if not worker.wait_reply(deadline - time.monotonic()):
                 self._replace(worker, killed=True)
                 _remove_spool(job)
                 raise QueryTimeout(timeout)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import itertools
 import re
 import socket
 import ssl
@@ -44,8 +45,26 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
-# Only a text containing one of these words can reach the network or change the dataset.
-_INTERESTING = re.compile(r"service|load|from", re.IGNORECASE)
+# Finds the keywords that matter without tokenizing everything in Python: the regex engine steps over
+# runs of punctuation, comments, strings, IRIs, variables, language tags, prefixed names (whose local
+# part may spell a keyword) and other words, and reports only a keyword standing as a word of its own.
+# A keyword glued to punctuation (``.SERVICE``) is still found: the scan errs towards finding too much.
+_KEYWORD = re.compile(
+    r"""
+    [^#"'<?$@:\w]+
+  | \#[^\n\r]*
+  | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+  | "(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'
+  | <[^<>"{}|^`\\\x00-\x20]*>
+  | [?$]\w+
+  | @[A-Za-z]+(?:-[A-Za-z0-9]+)*
+  | (?P<keyword>service|load|from|prefix|base)(?![\w:\-\u00B7]|\.[\w\-])
+  | [\w\-.\u00B7]*:(?:[\w:%.\-\u00B7]|\\\S)*
+  | \w+
+  | .
+    """,
+    re.VERBOSE | re.DOTALL | re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -56,9 +75,9 @@ class Token:
     end: int
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """Significant tokens of a SPARQL text (whitespace and comments dropped)."""
-    for match in _TOKEN.finditer(text):
+def tokens(text: str, start: int = 0) -> Iterator[Token]:
+    """Significant tokens of a SPARQL text from ``start`` (whitespace and comments dropped)."""
+    for match in _TOKEN.finditer(text, start):
         kind = match.lastgroup
         if kind not in ("ws", "comment"):
             yield Token(kind, match.group(), match.start(), match.end())
@@ -104,27 +123,72 @@ NOTHING = Scan()
 
 def scan(text: str) -> Scan:
     """Every SERVICE and LOAD target and whether FROM / FROM NAMED appears, outside strings and comments."""
-    if not _INTERESTING.search(text):
+    if not _may_matter(text):
         return NOTHING
     services: list[str | None] = []
     loads: list[str | None] = []
     has_from = False
     prologue = _Prologue()
-    stream = list(tokens(text))
-    for i, token in enumerate(stream):
-        if token.kind != "word":
+    declarations: list[re.Match] = []  # read only when a target needs resolving: most queries have none
+    for match in _KEYWORD.finditer(text):
+        word = match.group("keyword")
+        if word is None:
             continue
-        word = token.text.upper()
-        if word == "PREFIX" and _kinds(stream, i + 1, 2) == ("pname", "iri"):
-            prologue.prefixes[stream[i + 1].text[:-1]] = prologue.resolve(stream[i + 2]) or ""
-        elif word == "BASE" and _kinds(stream, i + 1, 1) == ("iri",):
-            prologue.base = prologue.resolve(stream[i + 1])
-        elif word in ("SERVICE", "LOAD"):
-            target = _target_after(stream, i + 1)
-            (services if word == "SERVICE" else loads).append(prologue.resolve(target))
-        elif word == "FROM":
+        word = word.upper()
+        if word == "FROM":
             has_from = True
+        elif word in ("PREFIX", "BASE"):
+            declarations.append(match)
+        else:
+            for declaration in declarations:
+                _declare(prologue, declaration.group("keyword").upper(), _following(text, declaration))
+            declarations.clear()
+            target = _target_after(_following(text, match), 0)
+            (services if word == "SERVICE" else loads).append(prologue.resolve(target))
     return Scan(tuple(services), tuple(loads), has_from)
+
+
+def _may_matter(text: str) -> bool:
+    """False when no SERVICE, LOAD or FROM can be a keyword: none occurs outside whole-line comments.
+
+    Analyst queries carry their title and question in comment lines, where "from" is common English.
+    A line whose first non-blank character is ``#`` is all comment (or string content, which cannot hold
+    a keyword either), and a word glued to a letter, ``?``, ``$``, ``:`` or ``-`` is part of a variable,
+    prefixed name or longer word, so such hits are ignored without tokenizing the query.
+    """
+    lowered = text.lower()  # str.find is far faster than a case-insensitive regex
+    for word in ("service", "load", "from"):
+        at = lowered.find(word)
+        while at != -1:
+            end = at + len(word)
+            standalone = (at == 0 or not _glued_before(lowered[at - 1])) and not (
+                end < len(lowered) and _glued_after(lowered[end])
+            )
+            line_start = lowered.rfind("\n", 0, at) + 1
+            if standalone and not lowered[line_start:at].lstrip().startswith("#"):
+                return True
+            at = lowered.find(word, end)
+    return False
+
+
+def _glued_before(char: str) -> bool:
+    """A character that makes what follows part of a variable, prefixed name or longer word."""
+    return char.isalnum() or char in "_?$:-"
+
+
+def _glued_after(char: str) -> bool:
+    return char.isalnum() or char in "_:-"
+
+
+def _following(text: str, match: re.Match) -> list[Token]:
+    return list(itertools.islice(tokens(text, match.end()), 3))
+
+
+def _declare(prologue: _Prologue, word: str, following: list[Token]) -> None:
+    if word == "PREFIX" and _kinds(following, 0, 2) == ("pname", "iri"):
+        prologue.prefixes[following[0].text[:-1]] = prologue.resolve(following[1]) or ""
+    elif word == "BASE" and _kinds(following, 0, 1) == ("iri",):
+        prologue.base = prologue.resolve(following[0])
 
 
 def _kinds(stream: Sequence[Token], start: int, count: int) -> tuple[str, ...]:

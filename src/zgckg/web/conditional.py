@@ -9,12 +9,13 @@ change the answer at any moment.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Hashable
 from datetime import datetime, timezone
 
 from flask import Request, Response
-from werkzeug.http import is_resource_modified
+from werkzeug.http import http_date, is_resource_modified
 
 
 def etag_for(version: str, key: Hashable) -> str:
@@ -36,10 +37,16 @@ def is_fresh(request: Request, etag: str, modified: datetime) -> bool:
 
 
 def add_validators(response: Response, etag: str, modified: datetime) -> Response:
-    response.set_etag(etag, weak=True)
-    response.last_modified = modified
-    response.headers["Cache-Control"] = "no-cache"
+    headers = response.headers
+    headers["ETag"] = f'W/"{etag}"'
+    headers["Last-Modified"] = _http_date(modified)
+    headers["Cache-Control"] = "no-cache"
     return response
+
+
+@functools.lru_cache(maxsize=8)  # one date per store version, formatted once
+def _http_date(moment: datetime) -> str:
+    return http_date(moment)
 
 
 def not_modified(etag: str, modified: datetime) -> Response:

@@ -15,6 +15,7 @@ Responses that depend on this say so with ``Vary: Accept``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -100,7 +101,8 @@ class Choice:
         return self.solutions is not None or self.graph is not None
 
 
-def choose(accept: str | None, format_values: Sequence[str] = ()) -> Choice:
+@functools.lru_cache(maxsize=512)  # clients repeat the same few headers; parsing them is not free
+def choose(accept: str | None, format_values: tuple[str, ...] = ()) -> Choice:
     if format_values:
         return Choice(_from_parameter(format_values, SOLUTIONS), _from_parameter(format_values, GRAPHS))
     return Choice(best(accept, SOLUTIONS), best(accept, GRAPHS))

@@ -100,6 +100,9 @@ def read_update(request: Request, config: Config) -> UpdateRequest:
 
 
 def _merged(*sources: MultiDict) -> MultiDict:
+    present = [source for source in sources if source]
+    if len(present) <= 1:  # the usual case: parameters only in the body (or only in the URL)
+        return present[0] if present else MultiDict()
     merged: MultiDict = MultiDict()
     for source in sources:
         for key, value in source.items(multi=True):

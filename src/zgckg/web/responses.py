@@ -32,8 +32,11 @@ def answer_response(answer: Answer, request: Request) -> Response:
         response.content_length = answer.size
     if answer.encoding:
         response.headers["Content-Encoding"] = answer.encoding
-    response.vary.update(("Accept", "Accept-Encoding"))
+    response.headers["Vary"] = VARY
     return response
+
+
+VARY = "Accept, Accept-Encoding"
 
 
 def accepts_gzip(request: Request) -> bool:

@@ -6,6 +6,7 @@ Made once by ``create_app`` and kept in ``app.extensions["zgckg"]``; views reach
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -42,8 +43,14 @@ class Runtime:
         return cls(config, store_dir, readers, writer, AnswerCache(config.cache_entries, config.cache_bytes))
 
     def version(self) -> str:
-        """The published generation (raises StoreError when there is none)."""
-        return self.store_dir.version()
+        """The published generation (raises StoreError when there is none).
+
+        Asked on every request, so read with one readlink instead of resolving the whole path.
+        """
+        try:
+            return os.path.basename(os.readlink(self.store_dir.link))
+        except OSError:
+            return self.store_dir.version()
 
     def last_modified(self, version: str) -> datetime:
         known = self._modified

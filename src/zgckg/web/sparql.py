@@ -17,7 +17,7 @@ from .errors import HttpError
 from .formats import GRAPHS, SOLUTIONS
 from .negotiation import best, choose, offered
 from .protocol import QueryRequest, read_query
-from .responses import accepts_gzip, answer_response
+from .responses import VARY, accepts_gzip, answer_response
 from .runtime import Runtime, runtime
 from .security import add_cors, preflight
 
@@ -112,5 +112,5 @@ def _public_url(path: str, rt: Runtime) -> str:
 
 
 def _vary(response: Response) -> Response:
-    response.vary.update(("Accept", "Accept-Encoding"))
+    response.headers["Vary"] = VARY
     return response
