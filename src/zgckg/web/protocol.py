@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..config import Config
 from .errors import HttpError
+from .forms import parse_form
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
@@ -49,7 +50,7 @@ def read_query(request: Request, config: Config) -> QueryRequest | None:
             return None
         text = _single(params, "query")
     elif request.mimetype == FORM:
-        params = _merged(request.args, request.form)
+        params = _merged(request.args, _form(request))
         if "update" in params:
             raise HttpError(400, "this is the query endpoint; send updates to /update")
         if "query" not in params:
@@ -79,7 +80,7 @@ def read_query(request: Request, config: Config) -> QueryRequest | None:
 
 def read_update(request: Request, config: Config) -> UpdateRequest:
     if request.mimetype == FORM:
-        params = _merged(request.args, request.form)
+        params = _merged(request.args, _form(request))
         if "query" in params:
             raise HttpError(400, "this is the update endpoint; send queries to /sparql")
         if "update" not in params:
@@ -108,6 +109,10 @@ def _merged(*sources: MultiDict) -> MultiDict:
         for key, value in source.items(multi=True):
             merged.add(key, value)
     return merged
+
+
+def _form(request: Request) -> MultiDict:
+    return parse_form(request.get_data(cache=False))
 
 
 def _single(params: MultiDict, name: str) -> str:
