@@ -300,7 +300,11 @@ def serving(env: dict[str, str], *args: str) -> subprocess.Popen:
 
 def stop(child: subprocess.Popen) -> None:
     child.send_signal(signal.SIGTERM)
-    child.wait(timeout=30)
+    try:
+        child.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        raise AssertionError("zgckg serve did not stop on SIGTERM") from None
 
 
 def test_serve_with_a_new_store_directory_serves_an_empty_store(mini_config):

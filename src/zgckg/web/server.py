@@ -42,8 +42,9 @@ def serve(config: Config, *, dev: bool = False) -> None:
         print("zgckg: stopped", file=sys.stderr, flush=True)
 
 
-class _Stop(BaseException):
-    """Raised in the main thread by SIGTERM, to unwind like Ctrl-C does."""
+class _Stop(SystemExit):
+    """Raised in the main thread by SIGTERM, to unwind like Ctrl-C does. A SystemExit, because waitress's
+    event loop swallows any other exception raised inside a channel's handler, and the signal can land there."""
 
 
 def _stop_on_signals():
