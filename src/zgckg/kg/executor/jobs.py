@@ -1,0 +1,74 @@
+"""The messages between the web process and a worker: jobs going in, answers coming back.
+
+Formats are pyoxigraph's names (``JSON``, ``TURTLE``…), so a worker needs no knowledge of media types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """A SPARQL query and how to answer it. Formats are pyoxigraph format names, None if none is acceptable."""
+
+    text: str
+    version: str
+    solutions_format: str | None = "JSON"
+    graph_format: str | None = "TURTLE"
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    union: bool = True
+    max_rows: int = 100_000
+    gzip: bool = False
+    allowlist: tuple[str, ...] = ()
+    spool: str = ""
+
+
+@dataclass(frozen=True)
+class GraphReadJob:
+    """Graph Store GET: one graph (None: the default graph) in an RDF format."""
+
+    graph: str | None
+    version: str
+    format: str = "TURTLE"
+    gzip: bool = False
+    spool: str = ""
+
+
+@dataclass(frozen=True)
+class UpdateJob:
+    text: str
+    allowlist: tuple[str, ...] = ()
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphWriteJob:
+    """Graph Store PUT (replace), POST (merge) or DELETE of one graph (None: the default graph)."""
+
+    method: str
+    graph: str | None
+    data: bytes = b""
+    format: str = "TURTLE"
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A complete, serialised result: ``body`` in memory or ``spool``, a file the caller deletes."""
+
+    kind: str  # 'solutions' | 'boolean' | 'graph'
+    format: str
+    body: bytes | None
+    spool: str | None
+    size: int
+    rows: int | None
+    encoding: str | None
+    version: str
+
+
+@dataclass(frozen=True)
+class Written:
+    version: str
+    created: bool = False

@@ -1,0 +1,146 @@
+"""Answering queries inside a worker: the guard, the dataset, then serialisation with limits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pyoxigraph as ox
+
+from ...errors import QuerySyntaxError
+from ...namespaces import PREFIXES
+from .. import guard
+from .failures import GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded
+from .jobs import Answer, GraphReadJob, QueryJob
+from .output import RowCounter, Sink, exact_rows
+
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+_QUAD_FORMATS = {"N_QUADS", "TRIG"}
+_PREFIXED_FORMATS = {"TURTLE", "TRIG", "RDF_XML", "N3"}
+
+
+def syntax_error(exc: SyntaxError) -> QuerySyntaxError:
+    message = str(exc.msg if exc.msg else exc)
+    found = _POSITION.search(message)
+    if found:
+        return QuerySyntaxError(message, int(found.group(1)), int(found.group(2)))
+    return QuerySyntaxError(message, exc.lineno, exc.offset)
+
+
+def dataset_arguments(job: QueryJob, has_dataset_clause: bool) -> dict[str, Any]:
+    """pyoxigraph arguments for the query's dataset.
+
+    A protocol dataset (default-graph-uri / named-graph-uri) replaces the query's FROM clauses, and
+    what it leaves out is empty. The union default graph applies only when neither the request nor the
+    query names a dataset: pyoxigraph's union flag would otherwise silently override FROM.
+    """
+    if job.default_graphs is not None or job.named_graphs is not None:
+        return {
+            "default_graph": [ox.NamedNode(g) for g in job.default_graphs or ()],
+            "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()],
+        }
+    if job.union and not has_dataset_clause:
+        return {"use_default_graph_as_union": True}
+    return {}
+
+
+def run_query(store: ox.Store, job: QueryJob):
+    found = guard.scan(job.text)
+    # LOAD cannot occur in a query (the parser rejects it); only SERVICE reaches the network here
+    guard.check_scan(guard.Scan(services=found.services), job.allowlist)
+    try:
+        return store.query(job.text, **dataset_arguments(job, found.has_dataset_clause))
+    except SyntaxError as exc:
+        raise syntax_error(exc) from None
+
+
+def answer_query(store: ox.Store, job: QueryJob, version: str) -> Answer:
+    result = run_query(store, job)
+    try:
+        if isinstance(result, ox.QueryTriples):
+            return _answer_graph(result, job, version)
+        return _answer_solutions(result, job, version)
+    except (OSError, RuntimeError, ValueError, TypeError) as exc:
+        raise QueryFailed(str(exc)) from None
+
+
+def _answer_solutions(result, job: QueryJob, version: str) -> Answer:
+    kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
+    fmt = job.solutions_format
+    if fmt is None:
+        raise NotAcceptable(kind)
+    counter = RowCounter(fmt) if kind == "solutions" else None
+    sink = Sink(job.spool, compress=job.gzip, counter=counter, max_rows=job.max_rows)
+    try:
+        result.serialize(sink, getattr(ox.QueryResultsFormat, fmt))
+        body, spool, size, encoding = sink.finish()
+    except BaseException:
+        sink.discard()
+        raise
+    rows = None
+    if counter is not None:
+        rows = counter.lower
+        if counter.upper > job.max_rows:
+            rows = exact_rows(body, spool, fmt, encoding)
+            if rows > job.max_rows:
+                sink.discard()
+                raise RowLimitExceeded(job.max_rows)
+    return Answer(kind, fmt, body, spool, size, rows, encoding, version)
+
+
+def _answer_graph(triples: Iterable[ox.Triple], job: QueryJob, version: str) -> Answer:
+    if job.graph_format is None:
+        raise NotAcceptable("graph")
+    counted = _Capped(triples, job.max_rows)
+    sink = Sink(job.spool, compress=job.gzip)
+    try:
+        _serialize_triples(counted, sink, job.graph_format)
+        body, spool, size, encoding = sink.finish()
+    except BaseException:
+        sink.discard()
+        raise
+    return Answer("graph", job.graph_format, body, spool, size, counted.count, encoding, version)
+
+
+class _Capped:
+    """Triples passed through with a count; past the limit, serialisation stops with RowLimitExceeded."""
+
+    def __init__(self, triples: Iterable[ox.Triple], limit: int | None):
+        self.triples = triples
+        self.limit = limit
+        self.count = 0
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        for triple in self.triples:
+            self.count += 1
+            if self.limit is not None and self.count > self.limit:
+                raise RowLimitExceeded(self.limit)
+            yield triple
+
+
+def _serialize_triples(triples: Iterable[ox.Triple], sink: Sink, fmt: str) -> None:
+    if fmt in _QUAD_FORMATS:  # quad syntaxes want quads: the triples are the default graph
+        triples = (ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    prefixes = PREFIXES if fmt in _PREFIXED_FORMATS else None
+    ox.serialize(triples, sink, getattr(ox.RdfFormat, fmt), prefixes=prefixes)
+
+
+def answer_graph_read(store: ox.Store, job: GraphReadJob, version: str) -> Answer:
+    node = graph_node(job.graph)
+    if job.graph is not None and not store.contains_named_graph(node):
+        raise GraphNotFound(job.graph)
+    counted = _Capped((q.triple for q in store.quads_for_pattern(None, None, None, node)), None)
+    sink = Sink(job.spool, compress=job.gzip)
+    try:
+        _serialize_triples(counted, sink, job.format)
+        body, spool, size, encoding = sink.finish()
+    except BaseException:
+        sink.discard()
+        raise
+    return Answer("graph", job.format, body, spool, size, counted.count, encoding, version)
+
+
+def graph_node(graph: str | None):
+    """pyoxigraph's name for a graph: the default graph for None."""
+    return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)

@@ -1,0 +1,88 @@
+"""A worker process's life: report ready, answer jobs from the pipe, exit with the parent."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from ..store import StoreDir
+from .failures import REPORTABLE
+from .jobs import GraphReadJob, GraphWriteJob, QueryJob, UpdateJob
+from .reads import answer_graph_read, answer_query
+from .writes import apply_update, write_graph
+
+
+class _Reader:
+    """A worker's read-only store, reopened when the caller asks for a newer generation."""
+
+    def __init__(self, store_dir: StoreDir):
+        self.store_dir = store_dir
+        self.version: str | None = None
+        self.store: ox.Store | None = None
+
+    def open(self, version: str) -> tuple[ox.Store, str]:
+        if self.store is None or version != self.version:
+            self.store = None  # close the old generation before opening the next
+            try:
+                self.store = ox.Store.read_only(str(self.store_dir.generations / version))
+                self.version = version
+            except OSError:  # pruned meanwhile: serve whatever is current now
+                self.store = self.store_dir.open_read()
+                self.version = self.store_dir.version()
+        return self.store, self.version
+
+
+def handle(job: Any, reader: _Reader, store_dir: StoreDir) -> Any:
+    if isinstance(job, QueryJob):
+        store, version = reader.open(job.version)
+        return answer_query(store, job, version)
+    if isinstance(job, GraphReadJob):
+        store, version = reader.open(job.version)
+        return answer_graph_read(store, job, version)
+    if isinstance(job, UpdateJob):
+        return apply_update(store_dir, job)
+    if isinstance(job, GraphWriteJob):
+        return write_graph(store_dir, job)
+    raise TypeError(f"unknown job {type(job).__name__}")
+
+
+def worker_main(conn, parent_alive, store_root: str) -> None:
+    """A worker's life: report ready, then answer jobs until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
+    threading.Thread(target=_exit_with_parent, args=(parent_alive,), daemon=True).start()
+    store_dir = StoreDir(Path(store_root))
+    reader = _Reader(store_dir)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        conn.send(_reply(job, reader, store_dir))
+
+
+def _reply(job: Any, reader: _Reader, store_dir: StoreDir) -> tuple:
+    try:
+        return ("ok", handle(job, reader, store_dir))
+    except tuple(REPORTABLE.values()) as exc:
+        return ("error", type(exc).__name__, dataclasses.asdict(exc))
+    except Exception:
+        return ("crash", traceback.format_exc())
+
+
+def _exit_with_parent(parent_alive) -> None:
+    # pyoxigraph releases the GIL while it evaluates, so this thread runs even during a long query
+    try:
+        parent_alive.recv()
+    except (EOFError, OSError):
+        pass
+    os._exit(0)

@@ -1,0 +1,100 @@
+"""Applying updates and Graph Store writes inside the writer: a new generation, published whole or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyoxigraph as ox
+
+from ...errors import DataError, ForbiddenOperation
+from .. import guard
+from ..store import StoreDir
+from .failures import GraphNotFound, QueryFailed
+from .jobs import GraphWriteJob, UpdateJob, Written
+from .reads import graph_node, syntax_error
+
+
+def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
+    found = guard.scan(job.text)
+    guard.check_scan(found, job.allowlist)  # before any work: refused targets are never contacted
+
+    def change(store: ox.Store) -> None:
+        try:
+            if found.loads:
+                _apply_operations(store, job)
+            else:
+                store.update(job.text, base_iri=job.base_iri)
+        except SyntaxError as exc:
+            raise syntax_error(exc) from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise QueryFailed(str(exc)) from None
+
+    in_new_generation(store_dir, change)
+    return Written(store_dir.version())
+
+
+def in_new_generation(store_dir: StoreDir, change: Callable[[ox.Store], Any]) -> Any:
+    """Apply ``change`` to a checkpoint of the current generation and publish it.
+
+    The store must be closed before the generation is renamed into place: RocksDB closing a database
+    whose directory has moved can stall for a second. So no reference to it may outlive ``change``.
+    """
+    with store_dir.new_generation(copy_current=True) as store:
+        result = change(store)
+        del store
+    return result
+
+
+def _apply_operations(store: ox.Store, job: UpdateJob) -> None:
+    """An update with LOAD: LOADs fetched here (checked, pinned, capped), the rest run by pyoxigraph."""
+    for operation in guard.split_update(job.text):
+        if operation.load is None:
+            store.update(operation.text, base_iri=job.base_iri)
+        else:
+            _load(store, operation.load, job.allowlist)
+
+
+def _load(store: ox.Store, request: guard.LoadRequest, allowlist: tuple[str, ...]) -> None:
+    guard.check_target("LOAD", request.source, allowlist)
+    try:
+        fetched = guard.fetch(request.source, allowlist)
+        fmt = _rdf_format(fetched.content_type, fetched.url)
+        store.load(fetched.body, fmt, base_iri=fetched.url, to_graph=graph_node(request.graph))
+    except (ForbiddenOperation, SyntaxError, ValueError) as exc:
+        if not request.silent:
+            raise QueryFailed(f"LOAD <{request.source}>: {exc}") from None
+
+
+def _rdf_format(content_type: str | None, url: str) -> ox.RdfFormat:
+    media = (content_type or "").split(";")[0].strip()
+    found = ox.RdfFormat.from_media_type(media) if media else None
+    if found is None and "." in url.rsplit("/", 1)[-1]:
+        found = ox.RdfFormat.from_extension(url.rsplit(".", 1)[-1])
+    if found is None:
+        raise ValueError(f"unknown RDF format (Content-Type {media or 'missing'})")
+    return found
+
+
+def write_graph(store_dir: StoreDir, job: GraphWriteJob) -> Written:
+    node = graph_node(job.graph)
+
+    def change(store: ox.Store) -> bool:
+        existed = job.graph is None or store.contains_named_graph(node)
+        if job.method == "DELETE":
+            if not existed:
+                raise GraphNotFound(job.graph)
+            store.remove_graph(node) if job.graph is not None else store.clear_graph(node)
+            return False
+        if job.method == "PUT" and existed:
+            store.clear_graph(node)
+        if job.graph is not None:
+            store.add_graph(node)
+        try:
+            store.load(job.data, getattr(ox.RdfFormat, job.format), base_iri=job.base_iri, to_graph=node)
+        except SyntaxError as exc:
+            raise DataError("request body", exc.lineno, str(exc.msg or exc)) from None
+        return not existed
+
+    created = in_new_generation(store_dir, change)
+    return Written(store_dir.version(), created=created)
