@@ -165,3 +165,26 @@ def test_fetch_connects_to_the_checked_address_not_a_new_lookup(http_target):
 def test_fetch_stops_at_the_size_cap(http_target):
     with pytest.raises(ForbiddenOperation, match="larger than 100 bytes"):
         guard._get(http_target, guard.Limits(max_bytes=100))
+
+
+def test_enforce_replaces_refused_silent_targets_and_keeps_allowed_ones():
+    text = "SELECT * { SERVICE SILENT <http://10.0.0.1/> {} SERVICE <http://ok.example/> {} }"
+    enforced = guard.enforce(text, guard.scan(text), ("ok.example",), public_resolver)
+    assert enforced == f"SELECT * {{ SERVICE SILENT <{guard.REFUSED}> {{}} SERVICE <http://ok.example/> {{}} }}"
+
+
+def test_enforce_raises_for_a_refused_target_without_silent():
+    text = "SELECT * { SERVICE SILENT <http://a.example/> {} SERVICE <http://b.example/> {} }"
+    with pytest.raises(ForbiddenOperation, match="b.example"):
+        guard.enforce(text, guard.scan(text), (), public_resolver)
+
+
+def test_enforce_leaves_a_text_without_targets_alone():
+    text = "SELECT * { ?s ?p ?o }"
+    assert guard.enforce(text, guard.scan(text), ()) is text
+
+
+def test_neutralised_replaces_every_target_prefixed_ones_too():
+    text = "PREFIX e: <http://e.example/> LOAD e:doc ; LOAD <http://x.example/> INTO GRAPH <http://g.example/>"
+    assert guard.neutralised(text, guard.scan(text)) == (
+        f"PREFIX e: <http://e.example/> LOAD <{guard.REFUSED}> ; LOAD <{guard.REFUSED}> INTO GRAPH <http://g.example/>")

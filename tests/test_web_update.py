@@ -65,6 +65,15 @@ def test_update_syntax_error_is_400_and_changes_nothing(client, write_app):
     assert write_app.extensions["zgckg"].version() == before
 
 
+def test_well_formed_update_that_cannot_apply_is_409_and_changes_nothing(client, write_app):
+    before = write_app.extensions["zgckg"].version()
+    response = client.post("/update", data="DROP GRAPH <http://example.org/not-there>",
+                           content_type="application/sparql-update", headers=AUTH)
+    assert response.status_code == 409
+    assert "does not exist" in response.get_data(as_text=True)
+    assert write_app.extensions["zgckg"].version() == before
+
+
 def test_query_endpoint_never_runs_an_update(client):
     response = client.post("/sparql", data={"query": "CLEAR ALL"}, headers=AUTH)
     assert response.status_code == 400

@@ -106,16 +106,34 @@ class _Prologue:
 
 
 @dataclass(frozen=True)
-class Scan:
-    """What a query or update reaches: SERVICE and LOAD targets (None: unreadable) and dataset clauses."""
+class Reach:
+    """One SERVICE or LOAD: its target (None when it cannot be read), SILENT or not, where the target is."""
 
-    services: tuple[str | None, ...] = ()
-    loads: tuple[str | None, ...] = ()
+    keyword: str
+    iri: str | None
+    silent: bool
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a query or update reaches (SERVICE and LOAD targets) and whether it names its own dataset."""
+
+    reaches: tuple[Reach, ...] = ()
     has_dataset_clause: bool = False
 
     @property
+    def services(self) -> tuple[str | None, ...]:
+        return tuple(r.iri for r in self.reaches if r.keyword == "SERVICE")
+
+    @property
+    def loads(self) -> tuple[str | None, ...]:
+        return tuple(r.iri for r in self.reaches if r.keyword == "LOAD")
+
+    @property
     def reaches_network(self) -> bool:
-        return bool(self.services or self.loads)
+        return bool(self.reaches)
 
 
 NOTHING = Scan()
@@ -125,8 +143,7 @@ def scan(text: str) -> Scan:
     """Every SERVICE and LOAD target and whether FROM / FROM NAMED appears, outside strings and comments."""
     if not _may_matter(text):
         return NOTHING
-    services: list[str | None] = []
-    loads: list[str | None] = []
+    reaches: list[Reach] = []
     has_from = False
     prologue = _Prologue()
     declarations: list[re.Match] = []  # read only when a target needs resolving: most queries have none
@@ -143,9 +160,16 @@ def scan(text: str) -> Scan:
             for declaration in declarations:
                 _declare(prologue, declaration.group("keyword").upper(), _following(text, declaration))
             declarations.clear()
-            target = _target_after(_following(text, match), 0)
-            (services if word == "SERVICE" else loads).append(prologue.resolve(target))
-    return Scan(tuple(services), tuple(loads), has_from)
+            reaches.append(_reach(word, _following(text, match), match.end(), prologue))
+    return Scan(tuple(reaches), has_from)
+
+
+def _reach(keyword: str, following: list[Token], after: int, prologue: _Prologue) -> Reach:
+    silent = bool(following) and following[0].kind == "word" and following[0].text.upper() == "SILENT"
+    target = _target_after(following, 0)
+    if target is None or target.kind not in ("iri", "pname", "var"):
+        return Reach(keyword, None, silent, after, after)  # no target at all: the parser will say so
+    return Reach(keyword, prologue.resolve(target), silent, target.start, target.end)
 
 
 def _may_matter(text: str) -> bool:
@@ -355,10 +379,41 @@ def check_target(
 
 def check_scan(found: Scan, allowlist: Sequence[str], resolve: Resolver = resolve_addresses) -> None:
     """Refuse the request unless every SERVICE and LOAD target is allowed."""
-    for iri in found.services:
-        check_target("SERVICE", iri, allowlist, resolve)
-    for iri in found.loads:
-        check_target("LOAD", iri, allowlist, resolve)
+    for reach in found.reaches:
+        check_target(reach.keyword, reach.iri, allowlist, resolve)
+
+
+REFUSED = "urn:zgckg:refused"
+"""Stands in for a refused SILENT target: pyoxigraph cannot connect to it, and SILENT hides the failure."""
+
+
+def enforce(text: str, found: Scan, allowlist: Sequence[str], resolve: Resolver = resolve_addresses) -> str:
+    """The text to run, once every target is checked.
+
+    A refused target raises ForbiddenOperation, unless its SERVICE or LOAD is SILENT: SPARQL then asks for
+    the failure to pass silently, so the target is replaced by an IRI nothing can connect to, and the
+    engine's own SILENT handling does the rest (an empty solution, a LOAD that loads nothing).
+    """
+    pieces, last = [], 0
+    for reach in found.reaches:
+        try:
+            check_target(reach.keyword, reach.iri, allowlist, resolve)
+        except ForbiddenOperation:
+            if not (reach.silent and reach.end > reach.start):
+                raise
+            pieces += [text[last : reach.start], f"<{REFUSED}>"]
+            last = reach.end
+    return "".join(pieces) + text[last:] if pieces else text
+
+
+def neutralised(text: str, found: Scan) -> str:
+    """The text with every target replaced by one that cannot connect: safe to hand to the parser."""
+    pieces, last = [], 0
+    for reach in found.reaches:
+        if reach.end > reach.start:
+            pieces += [text[last : reach.start], f"<{REFUSED}>"]
+            last = reach.end
+    return "".join(pieces) + text[last:]
 
 
 # --- fetching an allowed LOAD target -----------------------------------------------------------------

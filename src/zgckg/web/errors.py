@@ -18,7 +18,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import DataError, ForbiddenOperation, QuerySyntaxError, QueryTimeout, StoreError, ZgckgError
 from ..kg.executor import (
-    GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded, WorkerCrashed, WorkerLost, WorkersBusy,
+    GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded, UpdateFailed, WorkerCrashed, WorkerLost,
+    WorkersBusy,
 )
 from .formats import RESULT_KINDS
 from .negotiation import offered
@@ -46,6 +47,7 @@ STATUS: dict[type, int] = {
     ForbiddenOperation: 403,
     GraphNotFound: 404,
     NotAcceptable: 406,
+    UpdateFailed: 409,  # well-formed, but not applicable to the store as it is; nothing changed
     QueryTimeout: 503,
     WorkersBusy: 503,
     WorkerLost: 503,

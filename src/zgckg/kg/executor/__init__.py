@@ -26,7 +26,8 @@ is gone, so no worker outlives the server, even one killed with SIGKILL.
 """
 
 from .failures import (
-    GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded, WorkerCrashed, WorkerLost, WorkersBusy,
+    GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded, UpdateFailed, WorkerCrashed, WorkerLost,
+    WorkersBusy,
 )
 from .jobs import Answer, GraphReadJob, GraphWriteJob, QueryJob, UpdateJob, Written
 from .output import RowCounter, Sink
@@ -35,6 +36,6 @@ from .reads import answer_query, dataset_arguments
 
 __all__ = [
     "Answer", "GraphNotFound", "GraphReadJob", "GraphWriteJob", "NotAcceptable", "QueryFailed", "QueryJob",
-    "RowCounter", "RowLimitExceeded", "Sink", "UpdateJob", "WorkerCrashed", "WorkerLost", "WorkerPool",
-    "WorkersBusy", "Written", "answer_query", "dataset_arguments",
+    "RowCounter", "RowLimitExceeded", "Sink", "UpdateFailed", "UpdateJob", "WorkerCrashed", "WorkerLost",
+    "WorkerPool", "WorkersBusy", "Written", "answer_query", "dataset_arguments",
 ]

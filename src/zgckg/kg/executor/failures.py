@@ -42,6 +42,19 @@ class QueryFailed(ZgckgError):
 
 
 @dataclass
+class UpdateFailed(ZgckgError):
+    """A well-formed update that could not be applied (DROP of a graph that is not there, a failed LOAD…).
+
+    Nothing was changed: the new generation is thrown away.
+    """
+
+    message: str
+
+    def __str__(self) -> str:
+        return f"the update could not be applied, nothing was changed: {self.message}"
+
+
+@dataclass
 class GraphNotFound(ZgckgError):
     graph: str
 
@@ -77,8 +90,8 @@ class WorkerCrashed(RuntimeError):
 REPORTABLE = {
     cls.__name__: cls
     for cls in (
-        RowLimitExceeded, NotAcceptable, QueryFailed, GraphNotFound, QuerySyntaxError, ForbiddenOperation,
-        DataError, StoreError, QueryTimeout,
+        RowLimitExceeded, NotAcceptable, QueryFailed, UpdateFailed, GraphNotFound, QuerySyntaxError,
+        ForbiddenOperation, DataError, StoreError, QueryTimeout,
     )
 }
 """The errors a worker reports by name and fields; anything else is a crash (a bug) and is logged."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ...errors import QuerySyntaxError
+from ...errors import ForbiddenOperation, QuerySyntaxError
 from ...namespaces import PREFIXES
 from .. import guard
 from .failures import GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded
@@ -47,12 +47,32 @@ def dataset_arguments(job: QueryJob, has_dataset_clause: bool) -> dict[str, Any]
 
 def run_query(store: ox.Store, job: QueryJob):
     found = guard.scan(job.text)
-    # LOAD cannot occur in a query (the parser rejects it); only SERVICE reaches the network here
-    guard.check_scan(guard.Scan(services=found.services), job.allowlist)
+    # LOAD is not part of the query grammar (the parser rejects it): only SERVICE reaches the network
+    services = guard.Scan(tuple(r for r in found.reaches if r.keyword == "SERVICE"), found.has_dataset_clause)
+    text = checked_text(job.text, services, job.allowlist, lambda neutral: ox.Store().query(neutral))
     try:
-        return store.query(job.text, **dataset_arguments(job, found.has_dataset_clause))
+        return store.query(text, **dataset_arguments(job, found.has_dataset_clause))
     except SyntaxError as exc:
         raise syntax_error(exc) from None
+
+
+def checked_text(text: str, found: guard.Scan, allowlist: tuple[str, ...], parse) -> str:
+    """The text to run once the guard has passed it (see ``guard.enforce``).
+
+    A request both refused and malformed is answered as malformed: the client has its syntax to fix
+    first, and a refusal would hide the parser's message. ``parse`` gets the text with every target
+    replaced by one that cannot connect, so checking the syntax never reaches the network.
+    """
+    try:
+        return guard.enforce(text, found, allowlist)
+    except ForbiddenOperation:
+        try:
+            parse(guard.neutralised(text, found))
+        except SyntaxError as exc:
+            raise syntax_error(exc) from None
+        except (OSError, RuntimeError, ValueError):
+            pass  # it parsed; only the stand-in target failed
+        raise
 
 
 def answer_query(store: ox.Store, job: QueryJob, version: str) -> Answer:

@@ -10,28 +10,35 @@ import pyoxigraph as ox
 from ...errors import DataError, ForbiddenOperation
 from .. import guard
 from ..store import StoreDir
-from .failures import GraphNotFound, QueryFailed
+from .failures import GraphNotFound, UpdateFailed
 from .jobs import GraphWriteJob, UpdateJob, Written
-from .reads import graph_node, syntax_error
+from .reads import checked_text, graph_node, syntax_error
 
 
 def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
-    found = guard.scan(job.text)
-    guard.check_scan(found, job.allowlist)  # before any work: refused targets are never contacted
+    # checked before any work, so a refused target is never contacted and a refusal costs no checkpoint
+    text = checked_text(job.text, guard.scan(job.text), job.allowlist, _parse_update)
+    fetch = any(r.keyword == "LOAD" and r.iri != guard.REFUSED for r in guard.scan(text).reaches)
 
     def change(store: ox.Store) -> None:
         try:
-            if found.loads:
-                _apply_operations(store, job)
+            if fetch:
+                _apply_operations(store, text, job)
             else:
-                store.update(job.text, base_iri=job.base_iri)
+                store.update(text, base_iri=job.base_iri)
         except SyntaxError as exc:
             raise syntax_error(exc) from None
         except (OSError, RuntimeError, ValueError) as exc:
-            raise QueryFailed(str(exc)) from None
+            raise UpdateFailed(str(exc)) from None
 
     in_new_generation(store_dir, change)
     return Written(store_dir.version())
+
+
+def _parse_update(text: str) -> None:
+    # pyoxigraph has no parse-only call for updates: run it against an empty store in memory, where
+    # every SERVICE and LOAD target has been replaced by one that cannot connect
+    ox.Store().update(text)
 
 
 def in_new_generation(store_dir: StoreDir, change: Callable[[ox.Store], Any]) -> Any:
@@ -46,24 +53,23 @@ def in_new_generation(store_dir: StoreDir, change: Callable[[ox.Store], Any]) ->
     return result
 
 
-def _apply_operations(store: ox.Store, job: UpdateJob) -> None:
+def _apply_operations(store: ox.Store, text: str, job: UpdateJob) -> None:
     """An update with LOAD: LOADs fetched here (checked, pinned, capped), the rest run by pyoxigraph."""
-    for operation in guard.split_update(job.text):
+    for operation in guard.split_update(text):
         if operation.load is None:
             store.update(operation.text, base_iri=job.base_iri)
-        else:
+        elif operation.load.source != guard.REFUSED:  # a refused SILENT LOAD loads nothing
             _load(store, operation.load, job.allowlist)
 
 
 def _load(store: ox.Store, request: guard.LoadRequest, allowlist: tuple[str, ...]) -> None:
-    guard.check_target("LOAD", request.source, allowlist)
     try:
         fetched = guard.fetch(request.source, allowlist)
         fmt = _rdf_format(fetched.content_type, fetched.url)
         store.load(fetched.body, fmt, base_iri=fetched.url, to_graph=graph_node(request.graph))
     except (ForbiddenOperation, SyntaxError, ValueError) as exc:
         if not request.silent:
-            raise QueryFailed(f"LOAD <{request.source}>: {exc}") from None
+            raise UpdateFailed(f"LOAD <{request.source}>: {exc}") from None
 
 
 def _rdf_format(content_type: str | None, url: str) -> ox.RdfFormat:
