@@ -41,13 +41,11 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    store_dir = build_web_store(tmp_path_factory.mktemp("served-store"))
+def start_server(store_root: Path, *flags: str) -> tuple[subprocess.Popen, str]:
+    """`zgckg serve` on a free port, once it answers."""
     port = free_port()
-    command = [str(Path(sys.executable).parent / "zgckg"), "serve", "--store", str(store_dir.root),
-               "--port", str(port), "--no-union-default-graph", "--write-token", TOKEN, "--workers", "2",
-               "--timeout", "5"]
+    command = [str(Path(sys.executable).parent / "zgckg"), "serve", "--store", str(store_root),
+               "--port", str(port), *flags]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZGCKG_")}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
@@ -59,11 +57,30 @@ def served(tmp_path_factory):
         except requests.ConnectionError:
             assert process.poll() is None, process.stdout.read().decode()
             time.sleep(0.1)
-    yield process, url
+    return process, url
+
+
+def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.kill()
         process.wait()
     process.stdout.close()
+
+
+def wait_gone(pids: set[int], seconds: float = 5.0) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while any(os.path.exists(f"/proc/{pid}") for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    store_dir = build_web_store(tmp_path_factory.mktemp("served-store"))
+    process, url = start_server(store_dir.root, "--no-union-default-graph", "--write-token", TOKEN,
+                                "--workers", "2", "--timeout", "5")
+    yield process, url
+    stop(process)
 
 
 def test_serve_answers_sparqlwrapper(served):
@@ -106,7 +123,16 @@ def test_serve_logs_a_json_line_per_query_and_stops_its_workers_on_sigterm(serve
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert {"path": "/sparql", "status": 200, "kind": "boolean"}.items() <= lines[-1].items()
     assert "ms" in lines[-1] and output.rstrip().endswith("zgckg: stopped")
-    deadline = time.monotonic() + 5
-    while any(os.path.exists(f"/proc/{pid}") for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")]
+    assert not wait_gone(workers)
+
+
+def test_no_worker_outlives_a_server_killed_outright(web_store):
+    process, url = start_server(web_store.root, "--workers", "2")
+    try:
+        workers = descendants(process.pid)
+        assert len(workers) >= 2
+        process.kill()  # SIGKILL: no handler runs, the workers notice their parent is gone
+        process.wait()
+        assert not wait_gone(workers)
+    finally:
+        stop(process)
