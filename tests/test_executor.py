@@ -2,6 +2,7 @@
 
 import gzip
 import os
+import threading
 import time
 
 import pyoxigraph as ox
@@ -10,7 +11,7 @@ import pytest
 from zgckg.errors import ForbiddenOperation, QuerySyntaxError, QueryTimeout
 from zgckg.kg.executor import (
     GraphNotFound, GraphReadJob, GraphWriteJob, NotAcceptable, QueryJob, RowCounter, RowLimitExceeded, Sink,
-    UpdateJob, WorkerLost, WorkerPool, dataset_arguments,
+    UpdateJob, WorkerLost, WorkerPool, WorkersBusy, dataset_arguments,
 )
 from zgckg.namespaces import GRAPH_ASSERTED
 
@@ -153,6 +154,20 @@ def test_overrunning_query_is_killed_and_its_process_is_gone(pool, web_store):
     while len(pool.pids()) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(pool.pids()) == 2 and killed not in pool.pids()
+
+
+def test_no_free_worker_within_the_limit_is_reported_as_busy(web_store):
+    pool = WorkerPool(web_store.root, 1).start()
+    try:
+        heavy = threading.Thread(target=lambda: pytest.raises(QueryTimeout, pool.run, job(pool, CROSS_PRODUCT, web_store), 1.5))
+        heavy.start()
+        time.sleep(0.2)
+        with pytest.raises(WorkersBusy) as busy:
+            pool.run(job(pool, "ASK {}", web_store), 0.3)
+        assert (busy.value.workers, busy.value.waited_seconds) == (1, 0.3)
+        heavy.join()
+    finally:
+        pool.close()
 
 
 def test_worker_killed_from_outside_is_reported_and_replaced(web_store):

@@ -131,12 +131,9 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _wants_json() -> bool:
+    """JSON only when the client ranks it above plain text (``*/*`` ranks them equal: plain text)."""
     accept = request.accept_mimetypes
-    if not accept.provided:
-        return False
-    return accept.best_match(["text/plain", "application/json"]) == "application/json" and accept.quality(
-        "application/json"
-    ) > accept.quality("text/plain")
+    return accept.provided and accept.quality("application/json") > accept.quality("text/plain")
 
 
 def _reason(status: int) -> str:

@@ -40,7 +40,6 @@ EXAMPLE = "SELECT ?g (COUNT(*) AS ?triples) WHERE { GRAPH ?g { ?s ?p ?o } } GROU
 @bp.route("/")
 def home() -> Response:
     config = runtime().config
-
     endpoint = request.host_url.rstrip("/") + "/sparql"
     page = PAGE.format(
         endpoint=escape(endpoint),
