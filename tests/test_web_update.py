@@ -133,3 +133,14 @@ def test_graph_store_needs_the_token(client):
 def test_union_off_keeps_the_default_graph_apart(client):
     assert not ask(client, "ASK { <http://example.org/lab> a <http://example.org/Organisation> }")
     assert ask(client, "ASK { GRAPH ?g { <http://example.org/lab> a <http://example.org/Organisation> } }")
+
+
+def test_graph_store_takes_uploads_larger_than_the_query_body_limit(client, write_app):
+    limit = write_app.extensions["zgckg"].config.max_body_bytes
+    lines = [f'<http://example.org/big/{i}> <http://example.org/p> "{"x" * 60}" .' for i in range(limit // 60)]
+    body = "\n".join(lines).encode()
+    assert len(body) > limit
+    response = client.put("/store?graph=http://example.org/big", data=body, content_type="application/n-triples",
+                          headers=AUTH)
+    assert response.status_code == 201
+    assert client.delete("/store?graph=http://example.org/big", headers=AUTH).status_code == 204

@@ -25,7 +25,9 @@ Without a query it answers with its service description.</p>
 <li>Results: SPARQL JSON, XML, CSV, TSV; Turtle, N-Triples, RDF/XML, JSON-LD, N-Quads, TriG — by
 <code>Accept</code> or <code>format=</code>.</li>
 <li>Limits: {timeout:g} s per query and {max_rows} rows per result; a request may lower them with
-<code>timeout=</code> and <code>max-rows=</code>.</li>
+<code>timeout=</code> and <code>max-rows=</code>. A query over its time limit is stopped (503); a result
+over the row limit is refused whole (400), never cut short.</li>
+<li><code>SERVICE</code> reaches only hosts the operator allowed: {federation}.</li>
 <li>Default graph: {default_graph}.</li>
 <li>Updates (<code>/update</code>, <code>/store</code>): {writes}.</li>
 </ul>
@@ -48,6 +50,7 @@ def home() -> Response:
         default_graph="the union of all graphs (asserted and inferred)" if config.union_default_graph
         else "the store's default graph only",
         writes="enabled with a bearer token" if config.write_token else "disabled",
+        federation=escape(", ".join(config.service_allowlist)) if config.service_allowlist else "none",
         example=escape(EXAMPLE),
         example_url=escape(endpoint + "?query=" + quote(EXAMPLE)),
     )
