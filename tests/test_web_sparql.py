@@ -122,6 +122,11 @@ def test_get_without_query_is_the_service_description(web_client):
     assert SD + "BasicFederatedQuery" not in objects  # nothing is on the SERVICE allow-list
 
 
+def test_service_description_revalidates(web_client):
+    first = web_client.get("/sparql")
+    assert web_client.get("/sparql", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
 def test_service_description_by_accept(web_client):
     response = web_client.get("/sparql", headers={"Accept": "application/ld+json"})
     assert response.mimetype == "application/ld+json"

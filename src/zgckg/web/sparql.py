@@ -94,6 +94,9 @@ def service_description(rt: Runtime) -> Response:
     version = rt.version()
     endpoint = _public_url("/sparql", rt)
     update = _public_url("/update", rt) if rt.config.write_token else None
+    etag, modified = etag_for(version, ("sd", endpoint, update, fmt.name)), rt.last_modified(version)
+    if is_fresh(request, etag, modified):
+        return _vary(not_modified(etag, modified))
     body = description.serialize(
         description.description(
             endpoint, update, rt.config.union_default_graph, bool(rt.config.service_allowlist),
@@ -103,7 +106,7 @@ def service_description(rt: Runtime) -> Response:
     )
     accesslog.note(kind="service-description", format=fmt.serializer)
     response = Response(body, content_type=fmt.content_type)
-    return _vary(add_validators(response, etag_for(version, ("sd", endpoint, fmt.name)), rt.last_modified(version)))
+    return _vary(add_validators(response, etag, modified))
 
 
 def _public_url(path: str, rt: Runtime) -> str:

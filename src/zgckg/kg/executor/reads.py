@@ -81,7 +81,7 @@ def answer_query(store: ox.Store, job: QueryJob, version: str) -> Answer:
         if isinstance(result, ox.QueryTriples):
             return _answer_graph(result, job, version)
         return _answer_solutions(result, job, version)
-    except (OSError, RuntimeError, ValueError, TypeError) as exc:
+    except (OSError, RuntimeError, ValueError) as exc:  # raised by the engine while it evaluates
         raise QueryFailed(str(exc)) from None
 
 
