@@ -4,7 +4,6 @@ Each fault fixture under tests/data/validate/faults/ is a complete, otherwise cl
 mistake; it is validated beside the clean fixtures and must give exactly the one expected violation.
 """
 
-import time
 from pathlib import Path
 
 import pytest
@@ -107,9 +106,6 @@ def test_relations_are_the_sub_properties_of_related_to(ontology):
     assert not {ZGO.about, ZGO.evidence, ZGO.sentence, ZGO.shareOf, ZGO.platformKind} & relations
 
 
-def test_the_real_data_validates_in_seconds_and_every_finding_names_a_file(ontology, shapes, report):
+def test_the_shipped_data_has_no_violations(ontology, shapes, report):
     files = parsed(sorted((ROOT / "data" / "turtle").glob("*.ttl")))
-    started = time.perf_counter()
-    violations = validate(ontology, files, report, shapes)
-    assert time.perf_counter() - started < 15
-    assert all(v.file and v.file.startswith("data/turtle/") for v in violations)
+    assert [str(v) for v in validate(ontology, files, report, shapes)] == []
