@@ -97,12 +97,14 @@ def bench(name: str, config: Config, *, owlrl: bool) -> Run:
 
 
 def load(store_path: Path, graphs: dict[str, rdflib.Graph], *, bulk: bool) -> None:
-    with StoreDir(store_path).new_generation(copy_current=False) as store:
+    def fill(store: ox.Store) -> None:
         for iri, graph in graphs.items():
             if bulk:
                 write_quads(store, quads_of(graph, iri), lambda _: None, label=iri)
             else:
                 store.extend(quads_of(graph, iri))
+
+    StoreDir(store_path).write(fill, copy_current=False)
 
 
 def synthetic_data(source: Config, copies: int, directory: Path) -> None:

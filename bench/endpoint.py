@@ -465,10 +465,12 @@ def build_zgckg_store(store: Path) -> str:
     from zgckg.kg.store import StoreDir
     from zgckg.namespaces import GRAPH_ASSERTED, GRAPH_ONTOLOGY
 
-    with StoreDir(store).new_generation(copy_current=False) as target:
+    def fill(target: ox.Store) -> None:
         for folder, graph in ((ROOT / "ontology", GRAPH_ONTOLOGY), (ROOT / "data" / "turtle", GRAPH_ASSERTED)):
             for path in sorted(folder.glob("*.ttl")):
                 target.bulk_load(path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
+
+    StoreDir(store).write(fill, copy_current=False)
     return "ontology/*.ttl and data/turtle/*.ttl loaded as they are (zgckg build failed)"
 
 

@@ -71,8 +71,8 @@ def build_web_store(root: Path):
     from zgckg.kg.store import StoreDir
 
     store_dir = StoreDir(root)
-    with store_dir.new_generation(copy_current=False) as store:
-        store.load(path=str(WEB_DATA / "dataset.trig"), format=ox.RdfFormat.TRIG)
+    store_dir.write(lambda store: store.load(path=str(WEB_DATA / "dataset.trig"), format=ox.RdfFormat.TRIG),
+                    copy_current=False)
     return store_dir
 
 

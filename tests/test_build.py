@@ -229,9 +229,12 @@ def test_a_build_killed_while_loading_leaves_the_previous_store_answering(mini_c
 
 def test_a_second_writer_is_refused_while_one_holds_the_store(mini_config):
     build(mini_config)
-    with StoreDir(mini_config.store).new_generation(copy_current=True):
+
+    def build_meanwhile(store):
         with pytest.raises(StoreError):
             build(mini_config)
+
+    StoreDir(mini_config.store).write(build_meanwhile, copy_current=True)
 
 
 ZG = "https://w3id.org/zgckg/id/"

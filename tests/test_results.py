@@ -129,6 +129,11 @@ def test_default_graph_is_the_union_unless_asked_otherwise(store):
     assert not bool(run_query(store, "ASK { ?s ?p ?o }", union=False))
 
 
+def test_from_chooses_the_default_graph_even_when_union_is_on(store):
+    assert not bool(run_query(store, "ASK FROM <http://example.org/nothing> { ?s ?p ?o }"))
+    assert bool(run_query(store, "ASK FROM <https://w3id.org/zgckg/graph/asserted> { ?s ?p ?o }"))
+
+
 def test_syntax_error_carries_line_and_column(store):
     with pytest.raises(QuerySyntaxError) as caught:
         run_query(store, "SELECT ?x\nWHERE { ?x ?y }")

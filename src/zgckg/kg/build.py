@@ -101,11 +101,13 @@ def build(config: Config, *, progress: Progress = _quiet, reasoner: Reasoner = i
     timer = StageTimer(progress)
     prepared = prepare(config, timer, reasoner)
     store_dir = StoreDir(config.store)
+    def fill(store: ox.Store) -> None:
+        for graph_iri, graph in prepared.graphs().items():
+            write_quads(store, quads_of(graph, graph_iri), progress, label=_short(graph_iri))
+        carry_user_graphs(store_dir, store, progress)
+
     with timer.stage("load"):
-        with store_dir.new_generation(copy_current=False) as store:
-            for graph_iri, graph in prepared.graphs().items():
-                write_quads(store, quads_of(graph, graph_iri), progress, label=_short(graph_iri))
-            carry_user_graphs(store_dir, store, progress)
+        store_dir.write(fill, copy_current=False)
     return Built(store_dir.version(), triples_per_graph(store_dir.open_read()), timer.seconds)
 
 
@@ -201,10 +203,12 @@ def load_user_files(config: Config, files: Iterable[Path], *, graph: str | None 
         raise StoreError(str(config.store), f"{graph} is rebuilt by `zgckg build`; load into another graph")
     targets = {Path(path): graph or user_graph_iri(Path(path)) for path in files}
     store_dir = StoreDir(config.store)
-    with store_dir.new_generation(copy_current=True) as store:
+    def fill(store: ox.Store) -> dict[str, int]:
         for path, target in targets.items():
             load_user_file(store, path, target)
-        counts = triples_per_graph(store)
+        return triples_per_graph(store)
+
+    counts = store_dir.write(fill, copy_current=True)
     return {target: counts.get(target, 0) for target in targets.values()}
 
 

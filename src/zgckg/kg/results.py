@@ -16,6 +16,7 @@ from wcwidth import wcswidth
 
 from ..errors import QuerySyntaxError
 from ..namespaces import PREFIXES
+from .guard import scan
 
 SOLUTION_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -47,8 +48,10 @@ def run_query(store: ox.Store, query: str, *, union: bool = True, substitutions:
 
     The project's shared prefixes (zg:, zgo:, rdfs:, skos: …) are predeclared, so a query typed on the
     command line can use them without PREFIX lines; a PREFIX in the query takes precedence.
-    ``substitutions`` binds variables to terms (an analyst query's parameters).
+    ``substitutions`` binds variables to terms (an analyst query's parameters). The union default graph
+    applies only when the query names no dataset: pyoxigraph's union flag would silently override FROM.
     """
+    union = union and not scan(query).has_dataset_clause
     try:
         return store.query(query, use_default_graph_as_union=union, prefixes=PREFIXES, substitutions=substitutions)
     except SyntaxError as exc:

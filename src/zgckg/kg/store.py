@@ -19,15 +19,17 @@ import gc
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from ..errors import StoreError
 
 KEEP_GENERATIONS = 3
+T = TypeVar("T")
 
 
 class StoreDir:
@@ -58,26 +60,36 @@ class StoreDir:
     def ensure(self) -> None:
         """Create an empty store if there is none."""
         if not self.exists():
-            with self.new_generation(copy_current=False):
-                pass
+            self.write(lambda store: None, copy_current=False)
 
-    @contextmanager
-    def new_generation(self, *, copy_current: bool) -> Iterator[ox.Store]:
-        """A writable store that becomes ``current`` when the block ends without an exception."""
+    def write(self, fill: Callable[[ox.Store], T], *, copy_current: bool) -> T:
+        """Run ``fill`` on a new writable generation and publish it when ``fill`` returns.
+
+        The writable store never leaves this method: RocksDB must be closed before the generation is
+        published (readers may open it read-only only once no writer has it open), and a caller holding
+        on to it would keep it open. ``fill`` must not keep a reference to the store either.
+        """
         with self._write_lock():
             self._remove_unfinished()
             tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.generations))
             try:
-                store = self._start(tmp, copy_current)
-                yield store
-                store.flush()
-                del store
-                gc.collect()  # pyoxigraph has no close(): drop the last reference so RocksDB shuts down
+                result = self._fill_and_close(tmp, fill, copy_current)
                 self._publish(tmp)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
             self._prune()
+        return result
+
+    def _fill_and_close(self, tmp: Path, fill: Callable[[ox.Store], T], copy_current: bool) -> T:
+        store = self._start(tmp, copy_current)
+        try:
+            result = fill(store)
+            store.flush()
+        finally:
+            del store
+            gc.collect()  # pyoxigraph has no close(): dropping the last reference shuts RocksDB down
+        return result
 
     def _start(self, tmp: Path, copy_current: bool) -> ox.Store:
         if copy_current and self.exists():

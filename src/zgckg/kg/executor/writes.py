@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pyoxigraph as ox
 
 from ...errors import DataError, ForbiddenOperation
@@ -31,7 +28,7 @@ def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
         except (OSError, RuntimeError, ValueError) as exc:
             raise UpdateFailed(str(exc)) from None
 
-    in_new_generation(store_dir, change)
+    store_dir.write(change, copy_current=True)
     return Written(store_dir.version())
 
 
@@ -39,18 +36,6 @@ def _parse_update(text: str) -> None:
     # pyoxigraph has no parse-only call for updates: run it against an empty store in memory, where
     # every SERVICE and LOAD target has been replaced by one that cannot connect
     ox.Store().update(text)
-
-
-def in_new_generation(store_dir: StoreDir, change: Callable[[ox.Store], Any]) -> Any:
-    """Apply ``change`` to a checkpoint of the current generation and publish it.
-
-    The store must be closed before the generation is renamed into place: RocksDB closing a database
-    whose directory has moved can stall for a second. So no reference to it may outlive ``change``.
-    """
-    with store_dir.new_generation(copy_current=True) as store:
-        result = change(store)
-        del store
-    return result
 
 
 def _apply_operations(store: ox.Store, text: str, job: UpdateJob) -> None:
@@ -102,5 +87,5 @@ def write_graph(store_dir: StoreDir, job: GraphWriteJob) -> Written:
             raise DataError("request body", exc.lineno, str(exc.msg or exc)) from None
         return not existed
 
-    created = in_new_generation(store_dir, change)
+    created = store_dir.write(change, copy_current=True)
     return Written(store_dir.version(), created=created)
