@@ -326,3 +326,30 @@ def test_serve_without_a_store_flag_builds_the_default_store_first(mini_config):
         finally:
             stop(child)
     assert child.returncode == 0
+
+
+# --- `zgckg validate` on the project's own data, with the mistakes curators make ------------------------
+
+REAL = Path(__file__).resolve().parents[1]
+MISTAKES = [
+    ("organisations.ttl", 'rdfs:label "百度"@zh , "Baidu"@en ;', 'rdfs:label "百度"@zh ;',
+     "zg:baidu", "rdfs:label"),
+    ("statistics.ttl", 'oa:exact "截至 2016 年底，海淀园拥有各类高新技术企业近万家" ;',
+     'oa:exact "截至 2016 年底，海淀园拥有各类高新技术企业近千家" ;', "zg:ev/p03s03-f-high-tech-enterprises-2016", "oa:exact"),
+    ("statistics.ttl", "    sdmx-measure:obsValue 7578 ;\n    sdmx-attribute:unitMeasure unit:NUM ;\n",
+     "    sdmx-measure:obsValue 7578 ;\n", "zg:obs/national-high-tech-enterprises-2016", "sdmx-attribute:unitMeasure"),
+]
+
+
+@pytest.mark.parametrize("file, before, after, focus, path", MISTAKES,
+                         ids=["missing-english-label", "quote-off-its-offsets", "observation-without-unit"])
+def test_validate_names_file_and_node_of_each_mistake_in_the_real_data(tmp_path, file, before, after, focus, path):
+    data = tmp_path / "turtle"
+    shutil.copytree(REAL / "data" / "turtle", data)
+    text = (data / file).read_text(encoding="utf-8")
+    assert text.count(before) == 1
+    (data / file).write_text(text.replace(before, after), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate"], env={"ZGCKG_DATA_DIR": str(data)})
+    assert result.exit_code == 1
+    found = [line for line in result.output.splitlines() if focus in line]
+    assert found and all(file in line and path in line for line in found), result.output
