@@ -10,9 +10,15 @@ import json
 import logging
 import time
 
-from flask import Response, g, request
+from flask import Blueprint, Response, g, request
 
 log = logging.getLogger("zgckg.web.access")
+
+
+def log_requests_of(bp: Blueprint) -> None:
+    """One access-log line for every request the blueprint handles."""
+    bp.before_request(start)
+    bp.after_request(finish)
 
 
 def start() -> None:

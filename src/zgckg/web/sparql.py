@@ -22,17 +22,12 @@ from .runtime import Runtime, runtime
 from .security import add_cors, preflight
 
 bp = Blueprint("sparql", __name__)
-
-
-@bp.before_request
-def _start_log() -> None:
-    accesslog.start()
+accesslog.log_requests_of(bp)
 
 
 @bp.after_request
-def _finish(response: Response) -> Response:
-    add_cors(response, runtime().config)
-    return accesslog.finish(response)
+def _cors(response: Response) -> Response:
+    return add_cors(response, runtime().config)
 
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])

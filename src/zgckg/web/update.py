@@ -18,16 +18,7 @@ from .runtime import runtime
 from .security import require_write_token
 
 bp = Blueprint("update", __name__)
-
-
-@bp.before_request
-def _start_log() -> None:
-    accesslog.start()
-
-
-@bp.after_request
-def _finish(response: Response) -> Response:
-    return accesslog.finish(response)
+accesslog.log_requests_of(bp)
 
 
 @bp.route("/update", methods=["POST"])
