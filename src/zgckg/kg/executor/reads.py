@@ -112,15 +112,19 @@ def _answer_solutions(result, job: QueryJob, version: str) -> Answer:
 def _answer_graph(triples: Iterable[ox.Triple], job: QueryJob, version: str) -> Answer:
     if job.graph_format is None:
         raise NotAcceptable("graph")
-    counted = _Capped(triples, job.max_rows)
-    sink = Sink(job.spool, compress=job.gzip)
+    return _graph_answer(_Capped(triples, job.max_rows), job.spool, job.gzip, job.graph_format, version)
+
+
+def _graph_answer(counted: "_Capped", spool_dir, gzip: bool, fmt: str, version: str) -> Answer:
+    """Triples serialised completely (spooled if large) before anything is sent, so the status is known."""
+    sink = Sink(spool_dir, compress=gzip)
     try:
-        _serialize_triples(counted, sink, job.graph_format)
+        _serialize_triples(counted, sink, fmt)
         body, spool, size, encoding = sink.finish()
     except BaseException:
         sink.discard()
         raise
-    return Answer("graph", job.graph_format, body, spool, size, counted.count, encoding, version)
+    return Answer("graph", fmt, body, spool, size, counted.count, encoding, version)
 
 
 class _Capped:
@@ -150,15 +154,8 @@ def answer_graph_read(store: ox.Store, job: GraphReadJob, version: str) -> Answe
     node = graph_node(job.graph)
     if job.graph is not None and not store.contains_named_graph(node):
         raise GraphNotFound(job.graph)
-    counted = _Capped((q.triple for q in store.quads_for_pattern(None, None, None, node)), None)
-    sink = Sink(job.spool, compress=job.gzip)
-    try:
-        _serialize_triples(counted, sink, job.format)
-        body, spool, size, encoding = sink.finish()
-    except BaseException:
-        sink.discard()
-        raise
-    return Answer("graph", job.format, body, spool, size, counted.count, encoding, version)
+    triples = (q.triple for q in store.quads_for_pattern(None, None, None, node))
+    return _graph_answer(_Capped(triples, None), job.spool, job.gzip, job.format, version)
 
 
 def graph_node(graph: str | None):
