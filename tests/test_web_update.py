@@ -1,5 +1,7 @@
 """/update and /store: only with the write token, all-or-nothing, and seen by the next query."""
 
+import uuid
+
 import pyoxigraph as ox
 import pytest
 
@@ -144,3 +146,98 @@ def test_graph_store_takes_uploads_larger_than_the_query_body_limit(client, writ
                           headers=AUTH)
     assert response.status_code == 201
     assert client.delete("/store?graph=http://example.org/big", headers=AUTH).status_code == 204
+
+
+# --- the update dataset: using-graph-uri and using-named-graph-uri -----------------------------------
+
+UPDATE_BODY = "application/sparql-update"
+
+
+def post_update(client, text, how, params):
+    """POST an update with protocol parameters, the three ways the protocol allows."""
+    if how == "body":  # parameters in the URL, the update as the body
+        return client.post("/update", query_string=params, data=text, content_type=UPDATE_BODY, headers=AUTH)
+    if how == "form":
+        return client.post("/update", data={"update": text, **params}, headers=AUTH)
+    return client.post("/update", query_string=params, data={"update": text}, headers=AUTH)  # form-url
+
+
+HOW = pytest.mark.parametrize("how", ["body", "form", "form-url"])
+
+
+@pytest.fixture
+def graphs(client, request):
+    """Two fresh named graphs, one triple each, under a base of their own (the store is shared by the module)."""
+    base = f"http://example.org/using/{uuid.uuid4().hex}/"
+    data = f'INSERT DATA {{ GRAPH <{base}g1> {{ <{base}one> <{base}p> "one" }} GRAPH <{base}g2> {{ <{base}two> <{base}p> "two" }} }}'
+    assert client.post("/update", data=data, content_type=UPDATE_BODY, headers=AUTH).status_code == 204
+    return base
+
+
+def select(client, query, variable) -> set[str]:
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {row[variable]["value"] for row in response.get_json()["results"]["bindings"]}
+
+
+@HOW
+@pytest.mark.parametrize("using, copied", [(["g1"], {"one"}), (["g1", "g2"], {"one", "two"})], ids=["one-graph", "two-graphs"])
+def test_using_graph_uri_is_the_default_graph_of_the_where(client, graphs, how, using, copied):
+    update = f"INSERT {{ GRAPH <{graphs}out> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }}"
+    response = post_update(client, update, how, {"using-graph-uri": [graphs + g for g in using]})
+    assert response.status_code == 204, response.get_data(as_text=True)
+    # without the parameter the WHERE would see the store's default graph ("test dataset") instead
+    assert select(client, f"SELECT ?o {{ GRAPH <{graphs}out> {{ ?s ?p ?o }} }}", "o") == copied
+
+
+@HOW
+def test_using_named_graph_uri_is_exactly_what_graph_sees(client, graphs, how):
+    update = f"INSERT {{ GRAPH <{graphs}out> {{ ?s <{graphs}in> ?g }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    response = post_update(client, update, how, {"using-named-graph-uri": [graphs + "g1", graphs + "g2"]})
+    assert response.status_code == 204, response.get_data(as_text=True)
+    assert select(client, f"SELECT ?g {{ GRAPH <{graphs}out> {{ ?s ?p ?g }} }}", "g") == {graphs + "g1", graphs + "g2"}
+
+
+@HOW
+def test_delete_where_short_form_deletes_only_in_the_named_dataset(client, graphs, how):
+    response = post_update(client, "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }", how, {"using-named-graph-uri": graphs + "g1"})
+    assert response.status_code == 204, response.get_data(as_text=True)
+    assert select(client, f"SELECT ?o {{ GRAPH ?g {{ ?s <{graphs}p> ?o }} }}", "o") == {"two"}
+    assert ask(client, "ASK { GRAPH <https://w3id.org/zgckg/graph/asserted> { ?s ?p ?o } }")
+
+
+@HOW
+@pytest.mark.parametrize(
+    "update, clause",
+    [
+        ("WITH <http://example.org/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "WITH"),
+        ("DELETE { ?s ?p ?o } USING <http://example.org/g> WHERE { ?s ?p ?o }", "USING"),
+        ("INSERT { ?s ?p ?o } USING NAMED <http://example.org/g> WHERE { GRAPH ?g { ?s ?p ?o } }", "USING NAMED"),
+    ],
+    ids=["with", "using", "using-named"],
+)
+def test_parameters_next_to_a_dataset_clause_are_400_and_change_nothing(client, write_app, how, update, clause):
+    before = write_app.extensions["zgckg"].version()
+    response = post_update(client, update, how, {"using-graph-uri": "http://example.org/g"})
+    assert response.status_code == 400
+    message = response.get_data(as_text=True)
+    assert "using-graph-uri" in message and f"the {clause} clause" in message
+    assert write_app.extensions["zgckg"].version() == before
+
+
+@HOW
+@pytest.mark.parametrize("name", ["using-graph-uri", "using-named-graph-uri"])
+@pytest.mark.parametrize("value", ["relative/graph", "", "http://example.org/a graph"], ids=["relative", "empty", "space"])
+def test_a_parameter_that_is_not_an_absolute_iri_is_400_naming_it(client, write_app, how, name, value):
+    before = write_app.extensions["zgckg"].version()
+    response = post_update(client, "CLEAR DEFAULT", how, {name: value})
+    assert response.status_code == 400
+    assert f"`{name}` must be an absolute IRI" in response.get_data(as_text=True)
+    assert write_app.extensions["zgckg"].version() == before
+
+
+def test_parameters_leave_operations_without_where_alone(client, graphs):
+    update = f'INSERT DATA {{ GRAPH <{graphs}g1> {{ <{graphs}new> <{graphs}p> "new" }} }}'
+    response = post_update(client, update, "body", {"using-graph-uri": graphs + "g2"})
+    assert response.status_code == 204, response.get_data(as_text=True)
+    assert select(client, f"SELECT ?o {{ GRAPH <{graphs}g1> {{ ?s ?p ?o }} }}", "o") == {"one", "new"}

@@ -3,7 +3,9 @@
 Query operation: GET with ``query``; POST ``application/x-www-form-urlencoded`` with ``query`` in the body;
 POST ``application/sparql-query`` with the query as the body. ``default-graph-uri`` and
 ``named-graph-uri`` (repeatable) name the dataset. Update operation: POST with ``update`` in a form, or
-``application/sparql-update``. Anything else is refused with the status the protocol asks for.
+``application/sparql-update``; ``using-graph-uri`` and ``using-named-graph-uri`` (repeatable, in the URL or
+the form) name the dataset of every DELETE/INSERT … WHERE, written into the update as USING clauses.
+Anything else is refused with the status the protocol asks for.
 
 Two extensions, both of which can only tighten the server's limits: ``timeout`` (seconds) and
 ``max-rows``.
@@ -18,6 +20,7 @@ from flask import Request
 from werkzeug.datastructures import MultiDict
 
 from ..config import Config
+from ..kg.update_dataset import DatasetConflict, add_using_clauses
 from .errors import HttpError
 from .forms import parse_form
 
@@ -95,9 +98,17 @@ def read_update(request: Request, config: Config) -> UpdateRequest:
             f"unsupported Content-Type {request.mimetype or '(none)'!r} for an update; "
             f"use {FORM} with an `update` field, or {UPDATE_BODY}",
         )
-    if "using-graph-uri" in params or "using-named-graph-uri" in params:
-        raise HttpError(400, "using-graph-uri and using-named-graph-uri are not supported; write USING clauses in the update")
-    return UpdateRequest(text, _lowered(params, "timeout", config.timeout, float))
+    return UpdateRequest(_with_update_dataset(text, params), _lowered(params, "timeout", config.timeout, float))
+
+
+def _with_update_dataset(text: str, params: MultiDict) -> str:
+    """The update with the protocol's using-graph-uri / using-named-graph-uri as USING clauses."""
+    default_graphs = _graphs(params, "using-graph-uri") or ()
+    named_graphs = _graphs(params, "using-named-graph-uri") or ()
+    try:
+        return add_using_clauses(text, default_graphs, named_graphs)
+    except DatasetConflict as conflict:
+        raise HttpError(400, str(conflict)) from None
 
 
 def _merged(*sources: MultiDict) -> MultiDict:
