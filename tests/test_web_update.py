@@ -169,19 +169,22 @@ HOW = pytest.mark.parametrize("how", ["body", "form", "form-url"])
 def graphs(client, request):
     """Two fresh named graphs, one triple each, under a base of their own (the store is shared by the module)."""
     base = f"http://example.org/using/{uuid.uuid4().hex}/"
-    data = f'INSERT DATA {{ GRAPH <{base}g1> {{ <{base}one> <{base}p> "one" }} GRAPH <{base}g2> {{ <{base}two> <{base}p> "two" }} }}'
+    data = (f'INSERT DATA {{ GRAPH <{base}g1> {{ <{base}one> <{base}p> "one" }} '
+            f'GRAPH <{base}g2> {{ <{base}two> <{base}p> "two" }} }}')
     assert client.post("/update", data=data, content_type=UPDATE_BODY, headers=AUTH).status_code == 204
     return base
 
 
 def select(client, query, variable) -> set[str]:
-    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    response = client.get("/sparql", query_string={"query": query},
+                          headers={"Accept": "application/sparql-results+json"})
     assert response.status_code == 200, response.get_data(as_text=True)
     return {row[variable]["value"] for row in response.get_json()["results"]["bindings"]}
 
 
 @HOW
-@pytest.mark.parametrize("using, copied", [(["g1"], {"one"}), (["g1", "g2"], {"one", "two"})], ids=["one-graph", "two-graphs"])
+@pytest.mark.parametrize("using, copied", [(["g1"], {"one"}), (["g1", "g2"], {"one", "two"})],
+                         ids=["one-graph", "two-graphs"])
 def test_using_graph_uri_is_the_default_graph_of_the_where(client, graphs, how, using, copied):
     update = f"INSERT {{ GRAPH <{graphs}out> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }}"
     response = post_update(client, update, how, {"using-graph-uri": [graphs + g for g in using]})
@@ -200,7 +203,8 @@ def test_using_named_graph_uri_is_exactly_what_graph_sees(client, graphs, how):
 
 @HOW
 def test_delete_where_short_form_deletes_only_in_the_named_dataset(client, graphs, how):
-    response = post_update(client, "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }", how, {"using-named-graph-uri": graphs + "g1"})
+    response = post_update(client, "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }", how,
+                           {"using-named-graph-uri": graphs + "g1"})
     assert response.status_code == 204, response.get_data(as_text=True)
     assert select(client, f"SELECT ?o {{ GRAPH ?g {{ ?s <{graphs}p> ?o }} }}", "o") == {"two"}
     assert ask(client, "ASK { GRAPH <https://w3id.org/zgckg/graph/asserted> { ?s ?p ?o } }")
@@ -227,7 +231,8 @@ def test_parameters_next_to_a_dataset_clause_are_400_and_change_nothing(client, 
 
 @HOW
 @pytest.mark.parametrize("name", ["using-graph-uri", "using-named-graph-uri"])
-@pytest.mark.parametrize("value", ["relative/graph", "", "http://example.org/a graph"], ids=["relative", "empty", "space"])
+@pytest.mark.parametrize("value", ["relative/graph", "", "http://example.org/a graph"],
+                         ids=["relative", "empty", "space"])
 def test_a_parameter_that_is_not_an_absolute_iri_is_400_naming_it(client, write_app, how, name, value):
     before = write_app.extensions["zgckg"].version()
     response = post_update(client, "CLEAR DEFAULT", how, {name: value})

@@ -135,7 +135,10 @@ def _short_form(text: str, operation: list[_Placed], where: int, clauses: str) -
         return None
     keyword, closing = operation[where][0], pattern[close][0]
     copy = _one_line(text, [token for token, _ in pattern[: close + 1]])
-    return [(keyword.start, keyword.end, " " * len(keyword.text)), (closing.end, closing.end, f" {clauses} WHERE {copy}")]
+    return [
+        (keyword.start, keyword.end, " " * len(keyword.text)),  # blanked, so the quads keep their columns
+        (closing.end, closing.end, f" {clauses} WHERE {copy}"),
+    ]
 
 
 def _one_line(text: str, stream: Sequence[Token]) -> str:
