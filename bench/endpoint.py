@@ -408,7 +408,7 @@ def machine() -> str:
 
 def versions() -> str:
     found = []
-    for package in ("zgckg", "pyoxigraph", "oxigraph", "flask", "waitress"):
+    for package in ("zgckg", "pyoxigraph", "oxigraph", "flask", "granian"):
         try:
             found.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:

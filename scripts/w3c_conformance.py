@@ -270,7 +270,7 @@ def _count_line(name: str, tests: list[W3CTest], outcomes: dict, servers: list[s
 
 def versions() -> dict[str, str]:
     found = {}
-    for package in ("zgckg", "pyoxigraph", "oxigraph", "rdflib", "flask", "waitress", "requests"):
+    for package in ("zgckg", "pyoxigraph", "oxigraph", "rdflib", "flask", "granian", "requests"):
         try:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

@@ -1,4 +1,4 @@
-"""End to end: the real `zgckg serve` (waitress) in a subprocess, queried, written to, and stopped."""
+"""End to end: the real `zgckg serve` (granian) in a subprocess, queried, written to, and stopped."""
 
 import json
 import os
@@ -112,6 +112,29 @@ def test_serve_takes_writes_with_the_token(served):
     assert ask.json()["boolean"] is True
 
 
+def chunks(text: str, size: int = 1000):
+    """A body requests sends with Transfer-Encoding: chunked, since its length is not known up front."""
+    data = text.encode()
+    for start in range(0, len(data), size):
+        yield data[start:start + size]
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_a_truncated_query(served):
+    _, url = served
+    query = "ASK {} #" + "x" * 1_000_000  # over the default 1,000,000-byte limit by a few bytes
+    response = requests.post(url + "/sparql", data=chunks(query, 64 * 1024),
+                             headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 413
+    assert "limit of 1,000,000 bytes" in response.text
+
+
+def test_a_chunked_body_within_the_limit_is_answered(served):
+    _, url = served
+    response = requests.post(url + "/sparql", data=chunks("ASK { ?s ?p ?o } #" + "x" * 5000),
+                             headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    assert response.status_code == 200 and response.json()["boolean"] is True
+
+
 def test_serve_logs_a_json_line_per_query_and_stops_its_workers_on_sigterm(served):
     process, url = served
     requests.get(url + "/sparql", params={"query": "ASK { ?s ?p 'logged' }"})
@@ -136,3 +159,17 @@ def test_no_worker_outlives_a_server_killed_outright(web_store):
         assert not wait_gone(workers)
     finally:
         stop(process)
+
+
+def test_a_taken_port_is_reported_in_one_line_without_a_traceback(web_store):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "zgckg"), "serve", "--store", str(web_store.root), "--port", str(port)],
+            capture_output=True, text=True, timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+    assert "Traceback" not in result.stderr

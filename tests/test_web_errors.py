@@ -19,6 +19,16 @@ def test_syntax_error_is_400_with_line_column_and_the_offending_line(web_client)
     assert "\nWHRE { ?s ?p ?o }\n     ^\n" in body
 
 
+def test_syntax_error_in_a_long_line_shows_only_the_text_around_the_column(web_client):
+    query = "SELECT * WHERE { ?s ?p ?o " + "FILTER(?o != 1) " * 5000 + "?? " + "FILTER(?o != 2) " * 5000 + "}"
+    body = assert_plain_error(web_client.get("/sparql", query_string={"query": query}), 400)
+    column = int(body.split("column ", 1)[1].split(":", 1)[0])
+    shown, caret = body.rstrip("\n").split("\n")[-2:]
+    assert len(shown) < 200 and shown.startswith("…") and shown.endswith("…")
+    # the caret still points at the character the parser stopped on
+    assert shown[caret.index("^")] == query[column - 1]
+
+
 def test_syntax_error_as_json_when_the_client_prefers_json(web_client):
     response = web_client.get("/sparql", query_string={"query": "SELECT * WHERE {"},
                               headers={"Accept": "application/json"})

@@ -87,3 +87,7 @@ class ForbiddenOperation(ZgckgError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ServeError(ZgckgError):
+    """The server cannot start (its address is taken, for one); the message says what to change."""

@@ -111,8 +111,17 @@ def syntax_message(error: QuerySyntaxError, text: str | None) -> str:
     message = f"SPARQL syntax error at line {error.line}, column {error.column}: {detail}"
     lines = (text or "").splitlines()
     if 1 <= error.line <= len(lines) and error.column is not None:
-        message += f"\n\n{lines[error.line - 1]}\n{' ' * max(0, error.column - 1)}^"
+        shown, caret = _around(lines[error.line - 1], max(0, error.column - 1))
+        message += f"\n\n{shown}\n{' ' * caret}^"
     return message
+
+
+def _around(line: str, at: int, width: int = 60) -> tuple[str, int]:
+    """At most ``width`` characters each side of ``at``, so a huge one-line query is not echoed whole."""
+    start = max(0, at - width)
+    shown = line[start : at + width]
+    prefix = "…" if start else ""
+    return prefix + shown + ("…" if at + width < len(line) else ""), len(prefix) + at - start
 
 
 def _worker_crash(error: WorkerCrashed) -> Response:

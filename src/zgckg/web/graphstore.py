@@ -13,6 +13,7 @@ from flask import Blueprint, Response, request
 
 from ..kg.executor import GraphReadJob, GraphWriteJob
 from . import accesslog
+from .bodies import read_body
 from .errors import HttpError
 from .formats import GRAPHS, Format
 from .negotiation import best, offered
@@ -41,7 +42,7 @@ def graph_store() -> Response:
         return no_content()
     request.max_content_length = rt.config.max_upload_bytes
     fmt = body_format()
-    data = request.get_data(cache=False)
+    data = read_body(request, rt.config.max_upload_bytes, "ZGCKG_MAX_UPLOAD_BYTES")
     written = rt.writer.run(GraphWriteJob(request.method, graph, data, fmt.serializer), rt.config.timeout)
     return no_content(201 if written.created else 204)
 

@@ -21,6 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..config import Config
 from ..kg.update_dataset import DatasetConflict, add_using_clauses
+from .bodies import read_body
 from .errors import HttpError
 from .forms import parse_form
 
@@ -53,7 +54,7 @@ def read_query(request: Request, config: Config) -> QueryRequest | None:
             return None
         text = _single(params, "query")
     elif request.mimetype == FORM:
-        params = _merged(request.args, _form(request))
+        params = _merged(request.args, _form(request, config))
         if "update" in params:
             raise HttpError(400, "this is the query endpoint; send updates to /update")
         if "query" not in params:
@@ -62,7 +63,7 @@ def read_query(request: Request, config: Config) -> QueryRequest | None:
     elif request.mimetype == QUERY_BODY:
         if "query" in request.args:
             raise HttpError(400, "a query sent as the request body must not also be in the URL")
-        text = _body_text(request)
+        text = _body_text(request, config)
     elif request.mimetype == UPDATE_BODY:
         raise HttpError(415, "this is the query endpoint; send updates to /update")
     else:
@@ -83,7 +84,7 @@ def read_query(request: Request, config: Config) -> QueryRequest | None:
 
 def read_update(request: Request, config: Config) -> UpdateRequest:
     if request.mimetype == FORM:
-        params = _merged(request.args, _form(request))
+        params = _merged(request.args, _form(request, config))
         if "query" in params:
             raise HttpError(400, "this is the update endpoint; send queries to /sparql")
         if "update" not in params:
@@ -91,7 +92,7 @@ def read_update(request: Request, config: Config) -> UpdateRequest:
         text = _single(params, "update")
     elif request.mimetype == UPDATE_BODY:
         params = request.args
-        text = _body_text(request)
+        text = _body_text(request, config)
     else:
         raise HttpError(
             415,
@@ -122,8 +123,12 @@ def _merged(*sources: MultiDict) -> MultiDict:
     return merged
 
 
-def _form(request: Request) -> MultiDict:
-    return parse_form(request.get_data(cache=False))
+def _form(request: Request, config: Config) -> MultiDict:
+    return parse_form(_body(request, config))
+
+
+def _body(request: Request, config: Config) -> bytes:
+    return read_body(request, config.max_body_bytes, "ZGCKG_MAX_BODY_BYTES")
 
 
 def _single(params: MultiDict, name: str) -> str:
@@ -133,10 +138,10 @@ def _single(params: MultiDict, name: str) -> str:
     return values[0]
 
 
-def _body_text(request: Request) -> str:
+def _body_text(request: Request, config: Config) -> str:
     charset = request.mimetype_params.get("charset", "utf-8")
     try:
-        return request.get_data(cache=False).decode(charset)
+        return _body(request, config).decode(charset)
     except LookupError:
         raise HttpError(415, f"unknown charset {charset!r}") from None
     except UnicodeDecodeError as exc:

@@ -1,17 +1,28 @@
-"""Running the app: waitress (a production WSGI server) or, with ``dev``, Flask's reloading server.
+"""Running the app: granian (a production HTTP server written in Rust, speaking WSGI) or, with ``dev``,
+Flask's reloading server.
 
-``serve`` returns when the server stops; SIGINT and SIGTERM stop it, and the worker processes are always
-shut down on the way out.
+Granian parses HTTP outside the GIL, so the web process spends its Python time on the request itself
+rather than on the protocol; that is most of the difference to ``oxigraph serve`` for small answers (see
+docs/benchmarks.md). Granian binds the socket in this process and runs the app in one child process, made
+from the configuration by :func:`_load_app`; SIGINT and SIGTERM stop both, and the app's worker processes
+are shut down on the way out.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import multiprocessing
+import multiprocessing.connection
+import os
 import signal
+import socket
 import sys
 import threading
+from functools import partial
 
 from ..config import Config
+from ..errors import ServeError
 
 
 def serve(config: Config, *, dev: bool = False) -> None:
@@ -19,47 +30,53 @@ def serve(config: Config, *, dev: bool = False) -> None:
     if dev:
         _serve_dev(config)
         return
-    import waitress
+    from granian.constants import HTTPModes, Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
 
+    _check_port(config.host, config.port)
+    server = Server(
+        "zgckg.app:create_app", address=config.host, port=config.port, interface=Interfaces.WSGI,
+        workers=1, blocking_threads=config.threads, http=HTTPModes.http1, websockets=False,
+        log_level=LogLevels.warning, workers_kill_timeout=10,
+    )
+    # request threads mostly wait for a query worker, so more of them than cores is intended
+    logging.getLogger("_granian").addFilter(lambda record: "Python threads" not in record.getMessage())
+    print(f"zgckg: serving {config.store} at http://{config.host}:{config.port}/sparql "
+          f"({config.workers} query workers, {config.threads} threads)", file=sys.stderr, flush=True)
+    server.serve(target_loader=partial(_load_app, config), wrap_loader=False)
+    print("zgckg: stopped", file=sys.stderr, flush=True)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail with a plain message, not a server's backtrace, when the address cannot be listened on."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise ServeError(f"cannot listen on {host}:{port}: {reason}; pick another --port or --host") from None
+
+
+def _load_app(config: Config):
+    """The app, made inside granian's worker process (which starts from a fresh interpreter)."""
     from ..app import close_app, create_app
 
+    _log_to_stderr()
     app = create_app(config)
-    server = waitress.create_server(
-        app, host=config.host, port=config.port, threads=config.threads, ident="zgckg",
-        max_request_body_size=max(config.max_body_bytes, config.max_upload_bytes) + 1,
-    )
-    stop = _stop_on_signals()
-    print(f"zgckg: serving {config.store} at http://{config.host}:{server.effective_port}/sparql "
-          f"({config.workers} query workers, {config.threads} threads)", file=sys.stderr, flush=True)
-    try:
-        server.run()
-    except (KeyboardInterrupt, _Stop):
-        pass
-    finally:
-        stop()
-        server.close()
-        close_app(app)
-        print("zgckg: stopped", file=sys.stderr, flush=True)
+    atexit.register(close_app, app)
+    threading.Thread(target=_stop_with_parent, daemon=True).start()
+    return app
 
 
-class _Stop(SystemExit):
-    """Raised in the main thread by SIGTERM, to unwind like Ctrl-C does. A SystemExit, because waitress's
-    event loop swallows any other exception raised inside a channel's handler, and the signal can land there."""
-
-
-def _stop_on_signals():
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = signal.signal(signal.SIGTERM, _raise_stop)
-
-    def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    return restore
-
-
-def _raise_stop(signum, frame) -> None:
-    raise _Stop()
+def _stop_with_parent() -> None:
+    """Shut down, as on SIGTERM, when granian's main process is gone: a SIGKILL gives it no chance to stop
+    its worker, and the worker must not go on holding the port's socket and the query workers."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    multiprocessing.connection.wait([parent.sentinel])
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _serve_dev(config: Config) -> None:
