@@ -149,3 +149,81 @@ def write_server(write_app):
 def fresh_web_store(tmp_path):
     """A store directory of its own, for tests that write."""
     return build_web_store(tmp_path / "store")
+
+
+# --- a remote SPARQL endpoint for SERVICE tests ----------------------------------------------------------
+
+class SparqlEndpoint:
+    """A real SPARQL 1.1 Protocol endpoint on a free loopback port: pyoxigraph over an in-memory store.
+
+    ``requests`` holds every request it got (method, path, headers, form fields). Set ``reply`` to a
+    (status, headers, body) triple to send that instead of an answer (a broken or redirecting remote),
+    and ``results_format`` to a pyoxigraph results format name to answer in another syntax.
+    """
+
+    def __init__(self, turtle: str = ""):
+        import http.server
+        import threading
+
+        import pyoxigraph as ox
+
+        self.store = ox.Store()
+        if turtle:
+            self.store.load(turtle.encode(), ox.RdfFormat.TURTLE)
+        self.requests: list[dict] = []
+        self.reply: tuple[int, dict, bytes] | None = None
+        self.results_format = "JSON"
+        endpoint = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                endpoint._answer(self)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def _answer(self, handler) -> None:
+        from urllib.parse import parse_qs
+
+        import pyoxigraph as ox
+
+        body = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        self.requests.append({"method": "POST", "path": handler.path, "headers": dict(handler.headers), "form": form})
+        status, headers, content = self.reply or self._run(form.get("query", ""), ox)
+        handler.send_response(status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(content)))
+        handler.end_headers()
+        handler.wfile.write(content)
+
+    def _run(self, query: str, ox) -> tuple[int, dict, bytes]:
+        try:
+            results = self.store.query(query)
+        except SyntaxError as exc:
+            return 400, {"Content-Type": "text/plain"}, str(exc).encode()
+        fmt = getattr(ox.QueryResultsFormat, self.results_format)
+        return 200, {"Content-Type": fmt.media_type}, results.serialize(format=fmt)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def remote_network(*stand_ins: tuple[str, int]):
+    """A Network where each (host name, loopback port) pair resolves to its own public-looking address,
+    and a connection to that address reaches the loopback port: the guard checks what it would check for
+    a real public host, while the bytes go to a server the test runs."""
+    from zgckg.kg.guard import Network
+
+    addresses = [f"93.184.215.{14 + i}" for i in range(len(stand_ins))]
+    return Network(
+        hosts=tuple((name, (address,)) for (name, _), address in zip(stand_ins, addresses)),
+        detours=tuple((address, ("127.0.0.1", port)) for (_, port), address in zip(stand_ins, addresses)),
+    )

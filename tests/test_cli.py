@@ -353,3 +353,34 @@ def test_validate_names_file_and_node_of_each_mistake_in_the_real_data(tmp_path,
     assert result.exit_code == 1
     found = [line for line in result.output.splitlines() if focus in line]
     assert found and all(file in line and path in line for line in found), result.output
+
+
+# --- serve: SERVICE and LOAD timeouts --------------------------------------------------------------------
+
+
+def test_serve_service_timeouts_come_from_flags_over_environment(monkeypatch):
+    from zgckg.cli import make_config, serve
+
+    params = serve.make_context("serve", ["--service-connect-timeout", "1.5", "--service-read-timeout", "0.25"]).params
+    monkeypatch.setenv("ZGCKG_SERVICE_CONNECT_TIMEOUT", "9")
+    monkeypatch.setenv("ZGCKG_SERVICE_READ_TIMEOUT", "7")
+    flagged = make_config(service_connect_timeout=params["service_connect_timeout"],
+                          service_read_timeout=params["service_read_timeout"])
+    assert (flagged.service_connect_timeout, flagged.service_read_timeout) == (1.5, 0.25)
+    unflagged = make_config(service_connect_timeout=None, service_read_timeout=None)
+    assert (unflagged.service_connect_timeout, unflagged.service_read_timeout) == (9.0, 7.0)
+
+
+@pytest.mark.parametrize("flag", ["--service-connect-timeout", "--service-read-timeout"])
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_serve_refuses_a_service_timeout_that_is_not_a_positive_number(flag, value):
+    result = CliRunner().invoke(main, ["serve", flag, value])
+    assert result.exit_code == 2 and flag in result.output
+
+
+def test_the_service_network_cannot_be_set_from_the_environment(monkeypatch):
+    from zgckg.cli import make_config
+    from zgckg.kg.guard import SYSTEM
+
+    monkeypatch.setenv("ZGCKG_SERVICE_NETWORK", "127.0.0.1")
+    assert make_config().service_network is SYSTEM

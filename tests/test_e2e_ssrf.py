@@ -1,12 +1,14 @@
-"""End to end: SERVICE and LOAD never open a connection to a loopback listener, allow-listed or not."""
+"""End to end: SERVICE and LOAD never open a connection to a loopback listener, allow-listed or not; an
+allowed SERVICE is answered by the server itself, within its connect and read timeouts."""
 
 import select
 import socket
+import time
 
 import pytest
 import requests
 
-from conftest import WEB_TOKEN
+from conftest import WEB_TOKEN, LiveServer, SparqlEndpoint, build_web_store, remote_network
 
 
 def open_listener() -> socket.socket:
@@ -125,3 +127,101 @@ def test_malformed_query_with_a_refused_service_is_a_syntax_error(live_server, l
     query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener}/> {{ ?s ?p }} }}"
     response = requests.get(live_server + "/sparql", params={"query": query})
     assert response.status_code == 400 and response.text.startswith("SPARQL syntax error")
+
+
+# --- allowed SERVICE: answered by the server itself, with timeouts --------------------------------------
+
+REMOTE_DATA = """
+@prefix ex: <http://example.org/> .
+ex:park ex:city "Beijing" ; ex:founded "1988"^^<http://www.w3.org/2001/XMLSchema#gYear> .
+ex:elsewhere ex:city "Shanghai" .
+"""
+EX = "PREFIX ex: <http://example.org/>\n"
+REMOTE = "http://remote.example/sparql"
+MUTE = "http://mute.example/sparql"
+
+
+@pytest.fixture(scope="module")
+def remote_endpoint():
+    served = SparqlEndpoint(REMOTE_DATA)
+    yield served
+    served.close()
+
+
+@pytest.fixture(scope="module")
+def mute_port():
+    """A port that accepts connections (the kernel completes them) and never answers."""
+    sock = open_listener()
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def federating_server(tmp_path_factory, remote_endpoint, mute_port):
+    """A server allowing remote.example (a real endpoint) and mute.example (never answers), both public
+    hosts as far as the guard can tell; a 1 s read timeout under a 20 s query time limit."""
+    from zgckg.app import close_app, create_app
+    from zgckg.config import Config
+
+    store_dir = build_web_store(tmp_path_factory.mktemp("federating-store"))
+    network = remote_network(("remote.example", remote_endpoint.port), ("mute.example", mute_port))
+    config = Config(store=store_dir.root, workers=1, timeout=20.0, write_token=WEB_TOKEN,
+                    service_allowlist=("remote.example", "mute.example"), service_connect_timeout=2.0,
+                    service_read_timeout=1.0, service_network=network)
+    app = create_app(config, store=store_dir)
+    server = LiveServer(app)
+    yield server.url
+    server.close()
+    close_app(app)
+
+
+def timed_query(server: str, query: str) -> tuple[requests.Response, float]:
+    started = time.monotonic()
+    response = requests.post(server + "/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    return response, time.monotonic() - started
+
+
+def test_service_to_a_host_that_never_answers_fails_after_the_read_timeout(federating_server):
+    response, seconds = timed_query(federating_server, f"SELECT * WHERE {{ SERVICE <{MUTE}> {{ ?s ?p ?o }} }}")
+    assert response.status_code == 400, response.text
+    assert f"SERVICE <{MUTE}> failed: no answer within the read timeout of 1 s" in response.text
+    assert "--service-read-timeout" in response.text
+    assert 1 <= seconds < 5  # the read timeout, far below the 20 s query time limit
+
+
+def test_silent_service_to_a_host_that_never_answers_is_one_empty_solution(federating_server):
+    response, seconds = timed_query(federating_server, f"SELECT * WHERE {{ SERVICE SILENT <{MUTE}> {{ ?s ?p ?o }} }}")
+    assert response.status_code == 200, response.text
+    assert response.json()["results"]["bindings"] == [{}]
+    assert seconds < 5
+
+
+def test_a_federated_query_joins_remote_rows_with_local_data(federating_server, remote_endpoint):
+    query = EX + f"SELECT ?label ?city WHERE {{ ?thing a ex:Park ; rdfs:label ?label . " \
+                 f"SERVICE <{REMOTE}> {{ ?thing ex:city ?city }} FILTER(lang(?label) = 'en') }}"
+    response, _ = timed_query(federating_server, "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" + query)
+    assert response.status_code == 200, response.text
+    rows = [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
+    assert rows == [{"label": "Example park", "city": "Beijing"}]
+    assert "?thing ex:city ?city" in remote_endpoint.requests[-1]["form"]["query"]
+
+
+def test_an_update_inserts_what_an_allowed_service_answers(federating_server):
+    graph = "http://example.org/from-remote"
+    response = update(federating_server, EX + f"INSERT {{ GRAPH <{graph}> {{ ?s ex:founded ?year }} }} "
+                                              f"WHERE {{ SERVICE <{REMOTE}> {{ ?s ex:founded ?year }} }}")
+    assert response.status_code == 204, response.text
+    response, _ = timed_query(federating_server, f"SELECT ?s ?year WHERE {{ GRAPH <{graph}> {{ ?s ?p ?year }} }}")
+    (row,) = response.json()["results"]["bindings"]
+    assert row["s"]["value"] == "http://example.org/park"
+    assert row["year"] == {"type": "literal", "value": "1988", "datatype": "http://www.w3.org/2001/XMLSchema#gYear"}
+
+
+def test_an_update_whose_service_never_answers_changes_nothing(federating_server):
+    graph = "http://example.org/never-filled"
+    started = time.monotonic()
+    response = update(federating_server, f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <{MUTE}> {{ ?s ?p ?o }} }}")
+    assert response.status_code == 409, response.text
+    assert "read timeout of 1 s" in response.text and time.monotonic() - started < 5
+    ask, _ = timed_query(federating_server, f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    assert ask.json()["boolean"] is False

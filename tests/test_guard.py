@@ -1,7 +1,9 @@
 """The SERVICE/LOAD guard: finding targets anywhere in a request, and refusing every non-allowed one."""
 
 import http.server
+import socket
 import threading
+import time
 
 import pytest
 
@@ -136,6 +138,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     body = b"<http://a.example/> <http://b.example/> <http://c.example/> .\n" * 100
 
     def do_GET(self):
+        if self.path != "/doc":
+            self.send_response(404)
+            self.end_headers()
+            self.wfile.write(b"SECRET detail of the remote")
+            return
         self.send_response(200)
         self.send_header("Content-Type", "application/n-triples")
         self.end_headers()
@@ -156,15 +163,65 @@ def http_target():
     server.server_close()
 
 
-def test_fetch_connects_to_the_checked_address_not_a_new_lookup(http_target):
+def test_exchange_connects_to_the_checked_address_not_a_new_lookup(http_target):
     # the host name does not resolve at all: only the pinned address can have been used
-    status, _, content_type, body = guard._get(http_target, guard.Limits())
-    assert (status, content_type, len(body)) == (200, "application/n-triples", len(_Handler.body))
+    reply = guard.exchange("LOAD", http_target, guard.Limits())
+    assert (reply.status, reply.content_type, len(reply.body)) == (200, "application/n-triples", len(_Handler.body))
 
 
-def test_fetch_stops_at_the_size_cap(http_target):
-    with pytest.raises(ForbiddenOperation, match="larger than 100 bytes"):
-        guard._get(http_target, guard.Limits(max_bytes=100))
+def test_exchange_stops_at_the_size_cap_as_a_limit(http_target):
+    with pytest.raises(guard.RemoteFailed, match="larger than 100 bytes") as failed:
+        guard.exchange("LOAD", http_target, guard.Limits(max_bytes=100))
+    assert failed.value.over_limit
+
+
+def stand_in(name, port):
+    """A network where ``name`` resolves to a public address and connecting to it reaches a loopback port."""
+    return guard.Network(hosts=((name, (PUBLIC,)),), detours=((PUBLIC, ("127.0.0.1", port)),))
+
+
+def test_fetch_checks_the_name_then_reaches_the_stand_in_server(http_target):
+    fetched = guard.fetch(http_target.url, ("data.example",), network=stand_in("data.example", http_target.port))
+    assert (fetched.url, fetched.content_type, fetched.body) == (http_target.url, "application/n-triples", _Handler.body)
+
+
+def test_fetch_refuses_a_name_off_the_allow_list_before_connecting(http_target):
+    with pytest.raises(ForbiddenOperation, match="not on the allow-list"):
+        guard.fetch(http_target.url, ("other.example",), network=stand_in("data.example", http_target.port))
+
+
+def test_network_host_answers_are_checked_like_dns_answers():
+    loopback = guard.Network(hosts=(("data.example", ("127.0.0.1",)),))
+    with pytest.raises(ForbiddenOperation, match="non-public address"):
+        guard.fetch("http://data.example/doc", ("data.example",), network=loopback)
+
+
+def test_a_non_2xx_answer_fails_without_its_body(http_target):
+    url = http_target.url.replace("/doc", "/missing")
+    with pytest.raises(guard.RemoteFailed, match="answered HTTP 404") as failed:
+        guard.fetch(url, ("data.example",), network=stand_in("data.example", http_target.port))
+    assert "SECRET" not in str(failed.value)
+
+
+def test_a_refused_connection_says_it_could_not_connect():
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    with pytest.raises(guard.RemoteFailed, match="could not connect to data.example"):
+        guard.fetch(f"http://data.example:{port}/", ("data.example",), network=stand_in("data.example", port))
+
+
+def test_a_host_that_never_answers_fails_after_the_read_timeout():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(guard.RemoteFailed, match="no answer within the read timeout of 0.2 s"):
+            guard.fetch(f"http://data.example:{port}/", ("data.example",), guard.Limits(read_timeout=0.2),
+                        stand_in("data.example", port))
+        assert time.monotonic() - started < 2
 
 
 def test_enforce_replaces_refused_silent_targets_and_keeps_allowed_ones():

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from .kg.guard import SYSTEM, Limits, Network
+
 
 def project_root() -> Path:
     """The checkout that holds ``ontology/`` and ``data/``: ``$ZGCKG_HOME``, else this package's checkout."""
@@ -53,6 +55,13 @@ class Config:
     """Bearer token for /update and /store; with none, both are off."""
     service_allowlist: tuple[str, ...] = ()
     """Host names SERVICE and LOAD may contact; empty means no outgoing connection at all."""
+    service_connect_timeout: float = Limits.connect_timeout
+    """Seconds a SERVICE or LOAD host has to accept the connection (5)."""
+    service_read_timeout: float = Limits.read_timeout
+    """Seconds a SERVICE or LOAD host may stay silent while answering (10); the query time limit bounds the whole."""
+    service_network: Network = SYSTEM
+    """How SERVICE and LOAD look up names and connect: the machine's DNS and sockets. Only code sets it
+    (tests stand a local server in for a public host); never read from the environment."""
     cors_origins: str = "*"
     """Access-Control-Allow-Origin for the query endpoint."""
     cache_entries: int = 256
@@ -70,6 +79,8 @@ class Config:
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
+            if f.name in _CODE_ONLY:
+                continue
             raw = environ.get(f"ZGCKG_{f.name.upper()}")
             if raw is not None:
                 values[f.name] = _coerce(f.name, raw)
@@ -81,6 +92,7 @@ class Config:
 
 
 _TYPES = {f.name: f.type for f in fields(Config)}
+_CODE_ONLY = {"service_network"}
 
 
 def _coerce(name: str, value: Any) -> Any:

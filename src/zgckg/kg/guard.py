@@ -10,8 +10,10 @@ The tokenizer is lexical, so it is fast (a plain query without the words SERVICE
 tokenized at all) and it does not depend on any parser accepting the query: it fails closed — a SERVICE
 whose target it cannot read (a variable, an unknown prefix) is refused.
 
-:func:`fetch` downloads an allowed LOAD target itself, connecting to the address that was checked (so a
-second DNS answer cannot redirect it), with connect and read timeouts and a size cap.
+:func:`send` makes an allowed request itself — :func:`fetch` for LOAD, ``federation`` for SERVICE —
+connecting to the address that was checked (so a second DNS answer cannot redirect it), with connect and
+read timeouts, a size cap, and redirects followed only to allowed hosts. Name lookups and connections go
+through a :class:`Network`, the machine's own unless a test stands a local server in for a public host.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ import itertools
 import re
 import socket
 import ssl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import ForbiddenOperation
+from ..errors import ForbiddenOperation, ZgckgError
 
 # --- tokenizer ---------------------------------------------------------------------------------------
 
@@ -107,13 +109,15 @@ class _Prologue:
 
 @dataclass(frozen=True)
 class Reach:
-    """One SERVICE or LOAD: its target (None when it cannot be read), SILENT or not, where the target is."""
+    """One SERVICE or LOAD: its target (None when it cannot be read), SILENT or not, where the target is
+    (``start``/``end``) and where the keyword starts (``at``)."""
 
     keyword: str
     iri: str | None
     silent: bool
     start: int
     end: int
+    at: int = 0
 
 
 @dataclass(frozen=True)
@@ -160,16 +164,16 @@ def scan(text: str) -> Scan:
             for declaration in declarations:
                 _declare(prologue, declaration.group("keyword").upper(), _following(text, declaration))
             declarations.clear()
-            reaches.append(_reach(word, _following(text, match), match.end(), prologue))
+            reaches.append(_reach(word, _following(text, match), match.start("keyword"), match.end(), prologue))
     return Scan(tuple(reaches), has_from)
 
 
-def _reach(keyword: str, following: list[Token], after: int, prologue: _Prologue) -> Reach:
+def _reach(keyword: str, following: list[Token], at: int, after: int, prologue: _Prologue) -> Reach:
     silent = bool(following) and following[0].kind == "word" and following[0].text.upper() == "SILENT"
     target = _target_after(following, 0)
     if target is None or target.kind not in ("iri", "pname", "var"):
-        return Reach(keyword, None, silent, after, after)  # no target at all: the parser will say so
-    return Reach(keyword, prologue.resolve(target), silent, target.start, target.end)
+        return Reach(keyword, None, silent, after, after, at)  # no target at all: the parser will say so
+    return Reach(keyword, prologue.resolve(target), silent, target.start, target.end, at)
 
 
 def _may_matter(text: str) -> bool:
@@ -311,6 +315,33 @@ def resolve_addresses(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
+@dataclass(frozen=True)
+class Network:
+    """How names are looked up and where connections go: by default the machine's DNS and sockets.
+
+    ``hosts`` answers a name lookup before DNS does (like a hosts file); the answer is checked like any
+    other, so it cannot make a private address acceptable. ``detours`` sends a connection meant for a
+    checked address to another socket address instead: this is how a test stands a server on loopback in
+    for a public host. Both are settable only in code, never from the environment or the command line.
+    """
+
+    hosts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    detours: tuple[tuple[str, tuple[str, int]], ...] = ()
+
+    def resolve(self, host: str, port: int) -> list[str]:
+        for name, addresses in self.hosts:
+            if name == host:
+                return list(addresses)
+        return resolve_addresses(host, port)
+
+    def dial(self, address: str, port: int, timeout: float) -> socket.socket:
+        destination = dict(self.detours).get(address, (address, port))
+        return socket.create_connection(destination, timeout=timeout)
+
+
+SYSTEM = Network()
+
+
 def is_public_address(address: str) -> bool:
     """True only for globally routable unicast addresses.
 
@@ -416,15 +447,43 @@ def neutralised(text: str, found: Scan) -> str:
     return "".join(pieces) + text[last:]
 
 
-# --- fetching an allowed LOAD target -----------------------------------------------------------------
+# --- talking to an allowed target --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Limits:
+    """How long to wait and how much to take from a remote host."""
+
     connect_timeout: float = 5.0
-    read_timeout: float = 20.0
+    """Seconds for the host to accept the connection (and for the TLS handshake)."""
+    read_timeout: float = 10.0
+    """Seconds the host may stay silent during any one read while sending its answer."""
     max_bytes: int = 50_000_000
     max_redirects: int = 3
+
+
+@dataclass
+class RemoteFailed(ZgckgError):
+    """An allowed SERVICE or LOAD that could not be used: no connection, no answer in time, an error status,
+    an answer too large or unreadable. Never carries the remote's own words: they could be anything."""
+
+    operation: str
+    url: str
+    problem: str
+    over_limit: bool = False
+    """A limit of this server was hit (size, rows): not a failure SILENT may hide."""
+
+    def __str__(self) -> str:
+        return f"{self.operation} <{self.url}> failed: {self.problem}"
+
+
+@dataclass(frozen=True)
+class Reply:
+    url: str
+    status: int
+    location: str | None
+    content_type: str | None
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -434,53 +493,113 @@ class Fetched:
     content_type: str | None
 
 
-def fetch(
-    iri: str, allowlist: Sequence[str], limits: Limits = Limits(), resolve: Resolver = resolve_addresses
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def send(
+    operation: str, iri: str, allowlist: Sequence[str], *, limits: Limits = Limits(), network: Network = SYSTEM,
+    method: str = "GET", headers: Mapping[str, str] | None = None, body: bytes | None = None,
 ) -> Fetched:
-    """GET an allowed IRI from its checked address, following redirects only to allowed hosts."""
+    """Make one request to an allowed IRI from its checked address; a 2xx answer or RemoteFailed.
+
+    A redirect is followed, with the same request, only to a host that passes the same check (so a
+    redirect cannot lead to a private address); its body is never read as the answer.
+    """
     url = iri
     for _ in range(limits.max_redirects + 1):
-        target = check_target("LOAD", url, allowlist, resolve)
-        status, location, content_type, body = _get(target, limits)
-        if status in (301, 302, 303, 307, 308) and location:
-            url = urljoin(url, location)
+        target = check_target(operation, url, allowlist, network.resolve)
+        reply = exchange(operation, target, limits, network, method=method, headers=headers, body=body)
+        if reply.status in _REDIRECTS and reply.location:
+            url = urljoin(url, reply.location)
             continue
-        if not 200 <= status < 300:
+        if not 200 <= reply.status < 300:
             # the reply's body is not echoed: it could be anything the remote host chose to send
-            raise ForbiddenOperation(f"LOAD <{iri}> failed: the server answered HTTP {status}")
-        return Fetched(url, body, content_type)
-    raise ForbiddenOperation(f"LOAD <{iri}> failed: more than {limits.max_redirects} redirects")
+            raise RemoteFailed(operation, iri, f"the server answered HTTP {reply.status}")
+        return Fetched(url, reply.body, reply.content_type)
+    raise RemoteFailed(operation, iri, f"more than {limits.max_redirects} redirects")
 
 
-def _get(target: Target, limits: Limits) -> tuple[int, str | None, str | None, bytes]:
-    parts = urlsplit(target.url)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = _pinned_connection(target, limits)
-    try:
-        connection.request("GET", path, headers={"Host": parts.netloc, "Accept": _RDF_ACCEPT})
-        response = connection.getresponse()
-        body = response.read(limits.max_bytes + 1)
-        if len(body) > limits.max_bytes:
-            raise ForbiddenOperation(f"LOAD <{target.url}> failed: larger than {limits.max_bytes} bytes")
-        return response.status, response.getheader("Location"), response.getheader("Content-Type"), body
-    except (OSError, http.client.HTTPException) as exc:
-        raise ForbiddenOperation(f"LOAD <{target.url}> failed: {exc}") from None
-    finally:
-        connection.close()
+def fetch(iri: str, allowlist: Sequence[str], limits: Limits = Limits(), network: Network = SYSTEM) -> Fetched:
+    """GET an allowed LOAD target as RDF."""
+    return send("LOAD", iri, allowlist, limits=limits, network=network, headers={"Accept": _RDF_ACCEPT})
 
 
 _RDF_ACCEPT = "text/turtle, application/n-triples, application/n-quads, application/trig, application/rdf+xml;q=0.9, application/ld+json;q=0.8"
 
 
-def _pinned_connection(target: Target, limits: Limits) -> http.client.HTTPConnection:
+def exchange(
+    operation: str, target: Target, limits: Limits, network: Network = SYSTEM, *, method: str = "GET",
+    headers: Mapping[str, str] | None = None, body: bytes | None = None,
+) -> Reply:
+    """One HTTP request and its whole answer (up to the size cap), over a connection to the checked address."""
+    parts = urlsplit(target.url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = _pinned_connection(target, limits, network)
+    try:
+        _connect(operation, target, limits, connection)
+        try:
+            connection.request(method, path, body=body, headers={"Host": _host_header(target), **(headers or {})})
+            response = connection.getresponse()
+            try:
+                content = response.read(limits.max_bytes + 1)
+            finally:
+                response.close()  # it holds the socket open even after the connection is closed
+        except TimeoutError:
+            raise RemoteFailed(operation, target.url, f"no answer within the read timeout of {limits.read_timeout:g} s "
+                               f"({_SETTING} --service-read-timeout)") from None
+        except (http.client.RemoteDisconnected, http.client.IncompleteRead):
+            raise RemoteFailed(operation, target.url, "the server closed the connection before its answer was complete") from None
+        except http.client.HTTPException:  # its message quotes the remote's bytes: say what, not what it sent
+            raise RemoteFailed(operation, target.url, "the answer was not valid HTTP") from None
+        except OSError as exc:
+            raise RemoteFailed(operation, target.url, f"the connection failed while reading the answer ({_reason(exc)})") from None
+        if len(content) > limits.max_bytes:
+            raise RemoteFailed(operation, target.url, f"the answer is larger than {limits.max_bytes} bytes, "
+                               "the limit for one answer", over_limit=True)
+        return Reply(target.url, response.status, response.getheader("Location"), response.getheader("Content-Type"), content)
+    finally:
+        connection.close()
+
+
+_SETTING = "the server's operator sets it with zgckg serve"
+
+
+def _connect(operation: str, target: Target, limits: Limits, connection: http.client.HTTPConnection) -> None:
+    try:
+        connection.connect()
+    except TimeoutError:
+        raise RemoteFailed(operation, target.url, f"{target.host} did not accept a connection within the connect "
+                           f"timeout of {limits.connect_timeout:g} s ({_SETTING} --service-connect-timeout)") from None
+    except ssl.SSLError as exc:
+        raise RemoteFailed(operation, target.url, f"the TLS handshake with {target.host} failed ({_reason(exc)})") from None
+    except OSError as exc:
+        raise RemoteFailed(operation, target.url, f"could not connect to {target.host} ({_reason(exc)})") from None
+
+
+def _reason(exc: OSError) -> str:
+    """An OS error in words, without the errno noise (these messages come from our side, never the remote)."""
+    return getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
+
+
+def _host_header(target: Target) -> str:
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    default = 443 if target.scheme == "https" else 80
+    return host if target.port == default else f"{host}:{target.port}"
+
+
+def _pinned_connection(target: Target, limits: Limits, network: Network = SYSTEM) -> http.client.HTTPConnection:
     """A connection to the first checked address (never a fresh DNS answer), TLS verified for the host."""
     address = target.addresses[0]
 
     def connect(self: http.client.HTTPConnection) -> None:
-        sock = socket.create_connection((address, target.port), timeout=limits.connect_timeout)
+        sock = network.dial(address, target.port, limits.connect_timeout)
+        if target.scheme == "https":  # the handshake is part of connecting
+            try:
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
+            except OSError:
+                sock.close()
+                raise
         sock.settimeout(limits.read_timeout)
-        if target.scheme == "https":
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
         self.sock = sock
 
     kind = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection

@@ -78,6 +78,8 @@ def _cached_or_run(rt: Runtime, query: QueryRequest, version: str, key: tuple, c
         default_graphs=query.default_graphs, named_graphs=query.named_graphs,
         union=rt.config.union_default_graph, max_rows=query.max_rows, gzip=compress,
         allowlist=rt.config.service_allowlist, spool=rt.readers.spool_path(),
+        service_connect_timeout=rt.config.service_connect_timeout,
+        service_read_timeout=rt.config.service_read_timeout, network=rt.config.service_network,
     )
     found = rt.readers.run(job, query.timeout)
     rt.cache.put(cache_key, found)

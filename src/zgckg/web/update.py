@@ -27,6 +27,11 @@ def update() -> Response:
     require_write_token(request, rt.config)
     change = read_update(request, rt.config)
     g.sparql_text = change.text
-    written = rt.writer.run(UpdateJob(change.text, rt.config.service_allowlist), change.timeout)
+    job = UpdateJob(
+        change.text, rt.config.service_allowlist, max_rows=rt.config.max_rows,
+        service_connect_timeout=rt.config.service_connect_timeout,
+        service_read_timeout=rt.config.service_read_timeout, network=rt.config.service_network,
+    )
+    written = rt.writer.run(job, change.timeout)
     accesslog.note(version=written.version)
     return no_content()

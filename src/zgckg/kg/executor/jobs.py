@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..guard import SYSTEM, Limits, Network
+
+_LIMITS = Limits()
+
 
 @dataclass(frozen=True)
 class QueryJob:
@@ -23,6 +27,9 @@ class QueryJob:
     gzip: bool = False
     allowlist: tuple[str, ...] = ()
     spool: str = ""
+    service_connect_timeout: float = _LIMITS.connect_timeout
+    service_read_timeout: float = _LIMITS.read_timeout
+    network: Network = SYSTEM
 
 
 @dataclass(frozen=True)
@@ -38,9 +45,15 @@ class GraphReadJob:
 
 @dataclass(frozen=True)
 class UpdateJob:
+    """A SPARQL update; SERVICE in its WHERE clauses and LOAD reach out under the same limits as queries."""
+
     text: str
     allowlist: tuple[str, ...] = ()
     base_iri: str | None = None
+    max_rows: int = 100_000
+    service_connect_timeout: float = _LIMITS.connect_timeout
+    service_read_timeout: float = _LIMITS.read_timeout
+    network: Network = SYSTEM
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,8 @@ class Answer:
     rows: int | None
     encoding: str | None
     version: str
+    cacheable: bool = True
+    """False when the answer holds what remote endpoints said (SERVICE): it can change without the store."""
 
 
 @dataclass(frozen=True)

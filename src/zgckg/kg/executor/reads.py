@@ -1,7 +1,9 @@
-"""Answering queries inside a worker: the guard, the dataset, then serialisation with limits."""
+"""Answering queries inside a worker: the guard, SERVICE answered by us, the dataset, then serialisation
+with limits."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -10,9 +12,9 @@ import pyoxigraph as ox
 
 from ...errors import ForbiddenOperation, QuerySyntaxError
 from ...namespaces import PREFIXES
-from .. import guard
+from .. import federation, guard
 from .failures import GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded
-from .jobs import Answer, GraphReadJob, QueryJob
+from .jobs import Answer, GraphReadJob, QueryJob, UpdateJob
 from .output import RowCounter, Sink, exact_rows
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
@@ -49,14 +51,21 @@ def run_query(store: ox.Store, job: QueryJob):
     found = guard.scan(job.text)
     # LOAD is not part of the query grammar (the parser rejects it): only SERVICE reaches the network
     services = guard.Scan(tuple(r for r in found.reaches if r.keyword == "SERVICE"), found.has_dataset_clause)
-    text = checked_text(job.text, services, job.allowlist, lambda neutral: ox.Store().query(neutral))
+    text = checked_text(job.text, services, job.allowlist, _parse_query, job.network.resolve)
+    if services.reaches:
+        text = federated(text, _parse_query, job, QueryFailed)
     try:
         return store.query(text, **dataset_arguments(job, found.has_dataset_clause))
     except SyntaxError as exc:
         raise syntax_error(exc) from None
 
 
-def checked_text(text: str, found: guard.Scan, allowlist: tuple[str, ...], parse) -> str:
+def _parse_query(text: str) -> None:
+    ox.Store().query(text)  # an empty store: the neutralised text can connect nowhere
+
+
+def checked_text(text: str, found: guard.Scan, allowlist: tuple[str, ...], parse,
+                 resolve: guard.Resolver = guard.resolve_addresses) -> str:
     """The text to run once the guard has passed it (see ``guard.enforce``).
 
     A request both refused and malformed is answered as malformed: the client has its syntax to fix
@@ -64,25 +73,49 @@ def checked_text(text: str, found: guard.Scan, allowlist: tuple[str, ...], parse
     replaced by one that cannot connect, so checking the syntax never reaches the network.
     """
     try:
-        return guard.enforce(text, found, allowlist)
+        return guard.enforce(text, found, allowlist, resolve)
     except ForbiddenOperation:
-        try:
-            parse(guard.neutralised(text, found))
-        except SyntaxError as exc:
-            raise syntax_error(exc) from None
-        except (OSError, RuntimeError, ValueError):
-            pass  # it parsed; only the stand-in target failed
+        check_syntax(text, parse)
         raise
+
+
+def check_syntax(text: str, parse) -> None:
+    """QuerySyntaxError unless ``parse`` accepts the text with every target neutralised."""
+    try:
+        parse(guard.neutralised(text, guard.scan(text)))
+    except SyntaxError as exc:
+        raise syntax_error(exc) from None
+    except (OSError, RuntimeError, ValueError):
+        pass  # it parsed; only the stand-in target failed
+
+
+def federated(text: str, parse, job: QueryJob | UpdateJob, failure: type) -> str:
+    """The text with every SERVICE answered by this server (see ``federation``), as ``failure`` if one fails.
+
+    The syntax is checked first, so a malformed request contacts no one.
+    """
+    check_syntax(text, parse)
+    limits = guard.Limits(job.service_connect_timeout, job.service_read_timeout)
+    base_iri = job.base_iri if isinstance(job, UpdateJob) else None
+    outbound = federation.Outbound(job.allowlist, limits, job.max_rows, job.network, base_iri)
+    try:
+        return federation.inline_services(text, outbound)
+    except guard.RemoteFailed as exc:
+        raise failure(str(exc)) from None
 
 
 def answer_query(store: ox.Store, job: QueryJob, version: str) -> Answer:
     result = run_query(store, job)
     try:
         if isinstance(result, ox.QueryTriples):
-            return _answer_graph(result, job, version)
-        return _answer_solutions(result, job, version)
+            answer = _answer_graph(result, job, version)
+        else:
+            answer = _answer_solutions(result, job, version)
     except (OSError, RuntimeError, ValueError) as exc:  # raised by the engine while it evaluates
         raise QueryFailed(str(exc)) from None
+    if guard.scan(job.text).services:  # what a remote said may change while the store does not
+        answer = dataclasses.replace(answer, cacheable=False)
+    return answer
 
 
 def _answer_solutions(result, job: QueryJob, version: str) -> Answer:

@@ -9,13 +9,18 @@ from .. import guard
 from ..store import StoreDir
 from .failures import GraphNotFound, UpdateFailed
 from .jobs import GraphWriteJob, UpdateJob, Written
-from .reads import checked_text, graph_node, syntax_error
+from .reads import checked_text, federated, graph_node, syntax_error
 
 
 def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
-    # checked before any work, so a refused target is never contacted and a refusal costs no checkpoint
-    text = checked_text(job.text, guard.scan(job.text), job.allowlist, _parse_update)
-    fetch = any(r.keyword == "LOAD" and r.iri != guard.REFUSED for r in guard.scan(text).reaches)
+    # checked before any work, so a refused target is never contacted and a refusal costs no checkpoint;
+    # SERVICE is answered before the checkpoint too, so a remote that fails costs none either
+    text = checked_text(job.text, guard.scan(job.text), job.allowlist, _parse_update, job.network.resolve)
+    reaches = guard.scan(text).reaches
+    if any(r.keyword == "SERVICE" for r in reaches):
+        text = federated(text, _parse_update, job, UpdateFailed)
+        reaches = guard.scan(text).reaches
+    fetch = any(r.keyword == "LOAD" and r.iri != guard.REFUSED for r in reaches)
 
     def change(store: ox.Store) -> None:
         try:
@@ -44,14 +49,18 @@ def _apply_operations(store: ox.Store, text: str, job: UpdateJob) -> None:
         if operation.load is None:
             store.update(operation.text, base_iri=job.base_iri)
         elif operation.load.source != guard.REFUSED:  # a refused SILENT LOAD loads nothing
-            _load(store, operation.load, job.allowlist)
+            _load(store, operation.load, job)
 
 
-def _load(store: ox.Store, request: guard.LoadRequest, allowlist: tuple[str, ...]) -> None:
+def _load(store: ox.Store, request: guard.LoadRequest, job: UpdateJob) -> None:
+    limits = guard.Limits(job.service_connect_timeout, job.service_read_timeout)
     try:
-        fetched = guard.fetch(request.source, allowlist)
+        fetched = guard.fetch(request.source, job.allowlist, limits, job.network)
         fmt = _rdf_format(fetched.content_type, fetched.url)
         store.load(fetched.body, fmt, base_iri=fetched.url, to_graph=graph_node(request.graph))
+    except guard.RemoteFailed as exc:
+        if not request.silent:
+            raise UpdateFailed(str(exc)) from None
     except (ForbiddenOperation, SyntaxError, ValueError) as exc:
         if not request.silent:
             raise UpdateFailed(f"LOAD <{request.source}>: {exc}") from None
