@@ -308,6 +308,10 @@ def stats(store: Path | None) -> None:
 @click.option("--workers", type=int, default=None, help="Query worker processes. Default: 2.")
 @click.option("--service-allow", "service_allow", multiple=True, metavar="HOST",
               help="A host SERVICE and LOAD may contact (repeatable). Default: none.")
+@click.option("--service-connect-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="Seconds a SERVICE or LOAD host has to accept the connection. Default: 5.")
+@click.option("--service-read-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="Seconds a SERVICE or LOAD host may stay silent while answering. Default: 10.")
 @click.option("--dev", is_flag=True, help="Flask's development server with reloading, instead of waitress.")
 @reports_errors
 def serve(store: Path | None, dev: bool, service_allow: tuple[str, ...], **flags: Any) -> None:
