@@ -312,7 +312,7 @@ def stats(store: Path | None) -> None:
               metavar="SECONDS", help="Seconds a SERVICE or LOAD host has to accept the connection. Default: 5.")
 @click.option("--service-read-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="SECONDS", help="Seconds a SERVICE or LOAD host may stay silent while answering. Default: 10.")
-@click.option("--dev", is_flag=True, help="Flask's development server with reloading, instead of waitress.")
+@click.option("--dev", is_flag=True, help="Flask's development server with reloading, instead of granian.")
 @reports_errors
 def serve(store: Path | None, dev: bool, service_allow: tuple[str, ...], **flags: Any) -> None:
     """Serve the store as a SPARQL 1.1 endpoint and linked data.
