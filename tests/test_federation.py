@@ -196,8 +196,11 @@ def test_a_federated_query_joins_remote_rows_with_local_data(endpoint):
          [{"t": "lab", "type": "Platform"}]),
         (f"VALUES ?t {{ ex:lab ex:other }} SERVICE <{REMOTE}> {{ ?t ex:name ?n OPTIONAL {{ ?t ex:age ?a }} }}",
          [{"t": "lab", "n": "Lab", "a": "3"}, {"t": "other", "n": "Other"}]),
+        (f"?t a ex:Park SERVICE <{REMOTE}> {{ SELECT ?t (COUNT(*) AS ?n) WHERE {{ ?t ex:name ?x }} GROUP BY ?t }}",
+         [{"t": "park", "n": "2"}]),
     ],
-    ids=["inside-optional", "one-side-of-union", "inside-a-subquery", "inside-filter-exists", "unbound-is-undef"],
+    ids=["inside-optional", "one-side-of-union", "inside-a-subquery", "inside-filter-exists", "unbound-is-undef",
+         "group-is-a-subquery"],
 )
 def test_service_keeps_its_meaning_where_it_stands(endpoint, where, expected):
     results = local_store().query(federation.inline_services(f"PREFIX ex: <{EX}> SELECT * WHERE {{ {where} }}",

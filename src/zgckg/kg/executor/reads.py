@@ -47,8 +47,7 @@ def dataset_arguments(job: QueryJob, has_dataset_clause: bool) -> dict[str, Any]
     return {}
 
 
-def run_query(store: ox.Store, job: QueryJob):
-    found = guard.scan(job.text)
+def run_query(store: ox.Store, job: QueryJob, found: guard.Scan):
     # LOAD is not part of the query grammar (the parser rejects it): only SERVICE reaches the network
     services = guard.Scan(tuple(r for r in found.reaches if r.keyword == "SERVICE"), found.has_dataset_clause)
     text = checked_text(job.text, services, job.allowlist, _parse_query, job.network.resolve)
@@ -105,7 +104,8 @@ def federated(text: str, parse, job: QueryJob | UpdateJob, failure: type) -> str
 
 
 def answer_query(store: ox.Store, job: QueryJob, version: str) -> Answer:
-    result = run_query(store, job)
+    found = guard.scan(job.text)
+    result = run_query(store, job, found)
     try:
         if isinstance(result, ox.QueryTriples):
             answer = _answer_graph(result, job, version)
@@ -113,7 +113,7 @@ def answer_query(store: ox.Store, job: QueryJob, version: str) -> Answer:
             answer = _answer_solutions(result, job, version)
     except (OSError, RuntimeError, ValueError) as exc:  # raised by the engine while it evaluates
         raise QueryFailed(str(exc)) from None
-    if guard.scan(job.text).services:  # what a remote said may change while the store does not
+    if found.services:  # what a remote said may change while the store does not
         answer = dataclasses.replace(answer, cacheable=False)
     return answer
 
