@@ -206,6 +206,19 @@ def test_a_federated_query_joins_remote_rows_with_local_data(federating_server, 
     assert "?thing ex:city ?city" in remote_endpoint.requests[-1]["form"]["query"]
 
 
+def test_a_federated_answer_is_asked_afresh_and_never_revalidated(federating_server, remote_endpoint):
+    import pyoxigraph as ox
+
+    query = f"SELECT ?o WHERE {{ SERVICE <{REMOTE}> {{ <http://example.org/changing> <http://example.org/v> ?o }} }}"
+    first, _ = timed_query(federating_server, query)
+    remote_endpoint.store.add(ox.Quad(ox.NamedNode("http://example.org/changing"), ox.NamedNode("http://example.org/v"),
+                                      ox.Literal("new")))
+    second, _ = timed_query(federating_server, query)
+    assert first.json()["results"]["bindings"] == []
+    assert [row["o"]["value"] for row in second.json()["results"]["bindings"]] == ["new"]
+    assert "ETag" not in second.headers and second.headers["Cache-Control"] == "no-store"
+
+
 def test_an_update_inserts_what_an_allowed_service_answers(federating_server):
     graph = "http://example.org/from-remote"
     response = update(federating_server, EX + f"INSERT {{ GRAPH <{graph}> {{ ?s ex:founded ?year }} }} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
 
+from ..kg import guard
 from ..kg.executor import Answer, QueryJob
 from . import accesslog, description
 from .conditional import add_validators, etag_for, is_fresh, not_modified
@@ -53,6 +54,8 @@ def answer(rt: Runtime, query: QueryRequest) -> Response:
         choice.solutions.serializer if choice.solutions else None,
         choice.graph.serializer if choice.graph else None,
     )
+    if guard.scan(query.text).services:  # a remote answer may change while the store does not
+        return _fresh_answer(rt, query, version, choice)
     etag, modified = etag_for(version, key), rt.last_modified(version)
     if is_fresh(request, etag, modified):
         accesslog.note(cache="revalidated")
@@ -64,6 +67,15 @@ def answer(rt: Runtime, query: QueryRequest) -> Response:
     return add_validators(answer_response(found, request), etag, modified)
 
 
+def _fresh_answer(rt: Runtime, query: QueryRequest, version: str, choice) -> Response:
+    """An answer that involves SERVICE: run every time, never cached, sent without validators."""
+    found = rt.readers.run(_job(rt, query, version, choice, accepts_gzip(request)), query.timeout)
+    accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version, cache="bypass")
+    response = answer_response(found, request)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _cached_or_run(rt: Runtime, query: QueryRequest, version: str, key: tuple, choice) -> Answer:
     compress = accepts_gzip(request)
     cache_key = (*key, compress)
@@ -71,7 +83,13 @@ def _cached_or_run(rt: Runtime, query: QueryRequest, version: str, key: tuple, c
     accesslog.note(cache="hit" if found else "miss")
     if found is not None:
         return found
-    job = QueryJob(
+    found = rt.readers.run(_job(rt, query, version, choice, compress), query.timeout)
+    rt.cache.put(cache_key, found)
+    return found
+
+
+def _job(rt: Runtime, query: QueryRequest, version: str, choice, compress: bool) -> QueryJob:
+    return QueryJob(
         query.text, version,
         solutions_format=choice.solutions.serializer if choice.solutions else None,
         graph_format=choice.graph.serializer if choice.graph else None,
@@ -81,9 +99,6 @@ def _cached_or_run(rt: Runtime, query: QueryRequest, version: str, key: tuple, c
         service_connect_timeout=rt.config.service_connect_timeout,
         service_read_timeout=rt.config.service_read_timeout, network=rt.config.service_network,
     )
-    found = rt.readers.run(job, query.timeout)
-    rt.cache.put(cache_key, found)
-    return found
 
 
 def service_description(rt: Runtime) -> Response:
