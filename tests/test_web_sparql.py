@@ -149,3 +149,19 @@ def test_home_page_links_to_the_endpoint(web_client):
     response = web_client.get("/")
     assert response.mimetype == "text/html"
     assert 'href="http://localhost/sparql"' in response.get_data(as_text=True)
+
+
+def test_home_page_states_the_service_limits_of_this_server(tmp_path):
+    from conftest import build_web_store
+    from zgckg.app import close_app, create_app
+    from zgckg.config import Config
+
+    store_dir = build_web_store(tmp_path / "store")
+    app = create_app(Config(store=store_dir.root, workers=1, service_allowlist=("data.example",),
+                            service_connect_timeout=2.5, service_read_timeout=7), store=store_dir)
+    try:
+        page = app.test_client().get("/").get_data(as_text=True)
+    finally:
+        close_app(app)
+    assert "allowed: data.example. Such a host has\n2.5 s to accept the connection" in page
+    assert "silent 7 s at most" in page

@@ -27,7 +27,8 @@ Without a query it answers with its service description.</p>
 <li>Limits: {timeout:g} s per query and {max_rows} rows per result; a request may lower them with
 <code>timeout=</code> and <code>max-rows=</code>. A query over its time limit is stopped (503); a result
 over the row limit is refused whole (400), never cut short.</li>
-<li><code>SERVICE</code> reaches only hosts the operator allowed: {federation}.</li>
+<li><code>SERVICE</code> reaches only hosts the operator allowed: {federation}. Such a host has
+{connect:g} s to accept the connection and may stay silent {read:g} s at most while answering.</li>
 <li>Default graph: {default_graph}.</li>
 <li>Updates (<code>/update</code>, <code>/store</code>): {writes}.</li>
 </ul>
@@ -51,6 +52,8 @@ def home() -> Response:
         else "the store's default graph only",
         writes="enabled with a bearer token" if config.write_token else "disabled",
         federation=escape(", ".join(config.service_allowlist)) if config.service_allowlist else "none",
+        connect=config.service_connect_timeout,
+        read=config.service_read_timeout,
         example=escape(EXAMPLE),
         example_url=escape(endpoint + "?query=" + quote(EXAMPLE)),
     )
