@@ -1,16 +1,14 @@
 """Running the app: granian (a production HTTP server written in Rust, speaking WSGI) or, with ``dev``,
 Flask's reloading server.
 
-Granian parses HTTP outside the GIL, so the web process spends its Python time on the request itself
-rather than on the protocol; that is most of the difference to ``oxigraph serve`` for small answers (see
-docs/benchmarks.md). Granian binds the socket in this process and runs the app in one child process, made
-from the configuration by :func:`_load_app`; SIGINT and SIGTERM stop both, and the app's worker processes
-are shut down on the way out.
+Granian parses HTTP in Rust, outside the GIL, and handles SIGINT and SIGTERM itself. It binds the socket
+in this process and runs the app in one child process, made from the configuration by :func:`_load_app`;
+a signal stops both, and the app's worker processes are shut down on the way out (``create_app`` registers
+that at exit).
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -60,11 +58,10 @@ def _check_port(host: str, port: int) -> None:
 
 def _load_app(config: Config):
     """The app, made inside granian's worker process (which starts from a fresh interpreter)."""
-    from ..app import close_app, create_app
+    from ..app import create_app
 
     _log_to_stderr()
     app = create_app(config)
-    atexit.register(close_app, app)
     threading.Thread(target=_stop_with_parent, daemon=True).start()
     return app
 
