@@ -474,19 +474,26 @@ def build_zgckg_store(store: Path) -> str:
     return "ontology/*.ttl and data/turtle/*.ttl loaded as they are (zgckg build failed)"
 
 
-def copy_to_oxigraph(store: Path, location: Path, tmp: Path) -> int:
+def dump_quads(store: Path, dump: Path) -> int:
     import pyoxigraph as ox
 
     from zgckg.kg.store import StoreDir
 
-    dump = tmp / "dump.nq"
     source = StoreDir(store).open_read()
     source.dump(str(dump), format=ox.RdfFormat.N_QUADS)
-    count = len(source)
-    del source
+    return len(source)
+
+
+def load_into_oxigraph(dump: Path, location: Path) -> None:
     subprocess.run([venv_command("oxigraph"), "load", "--location", str(location), "--file", str(dump)], check=True,
                    capture_output=True)
-    return count
+
+
+def post_into_oxigraph(dump: Path, server: ServerProcess) -> None:
+    """Load the quads into an in-memory ``oxigraph serve`` through its Graph Store endpoint."""
+    reply = server.endpoint().session.post(server.base_url + server.paths.store, data=dump.read_bytes(),
+                                           headers={"Content-Type": "application/n-quads"}, timeout=120)
+    reply.raise_for_status()
 
 
 # --- command line -----------------------------------------------------------------------------------
@@ -513,6 +520,8 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--server", choices=("both", *SERVERS), default="both", help="measure one server alone")
     parser.add_argument("--zgckg-paths", type=parse_paths, default=DEFAULT_PATHS["zgckg"], metavar="QUERY,UPDATE,STORE")
     parser.add_argument("--oxigraph-paths", type=parse_paths, default=DEFAULT_PATHS["oxigraph"], metavar="QUERY,UPDATE,STORE")
+    parser.add_argument("--oxigraph-in-memory", action="store_true",
+                        help="run oxigraph serve on an in-memory store (loaded over HTTP) instead of on disk")
     parser.add_argument("--zgckg-arg", action="append", default=[], help="extra argument for zgckg serve (repeatable)")
     parser.add_argument("--json", type=Path, help="write raw samples and the summary here")
     parser.add_argument("--doc", type=Path, help="write the endpoint section of this Markdown file")
@@ -529,12 +538,16 @@ def main(argv=None) -> int:
         tmp = Path(tmp_name)
         store = args.store or tmp / "zgckg"
         data = "the store given with --store" if args.store else build_zgckg_store(store)
-        quads = copy_to_oxigraph(store, tmp / "oxigraph", tmp)
+        dump = tmp / "dump.nq"
+        quads = dump_quads(store, dump)
+        location = None if args.oxigraph_in_memory else tmp / "oxigraph"
+        if location:
+            load_into_oxigraph(dump, location)
         problems = check_bindings(store, queries)
         print(f"{quads} quads; {data}; {len(queries)} queries: {', '.join(q.name for q in queries)}")
         processes = {
             "zgckg": lambda: zgckg_server(store, args.zgckg_paths, token=None, union=True, extra=args.zgckg_arg),
-            "oxigraph": lambda: oxigraph_server(tmp / "oxigraph", args.oxigraph_paths, union=True),
+            "oxigraph": lambda: oxigraph_server(location, args.oxigraph_paths, union=True),
         }
         with contextlib.ExitStack() as stack:
             servers = [
@@ -542,6 +555,9 @@ def main(argv=None) -> int:
                 for name in SERVERS
                 if args.server in ("both", name)
             ]
+            for server in servers:
+                if server.name == "oxigraph" and location is None:
+                    post_into_oxigraph(dump, server.process)
             problems += check_same_answers(servers, queries)
             for problem in problems:
                 print("WARNING", problem)
@@ -558,7 +574,8 @@ def main(argv=None) -> int:
         "machine": machine(),
         "versions": versions(),
         "command": shlex.join([".venv/bin/python", "bench/endpoint.py", *(argv if argv is not None else sys.argv[1:])]),
-        "data": f"{quads} quads from {data}; the same N-Quads loaded into oxigraph with `oxigraph load`",
+        "data": f"{quads} quads from {data}; the same N-Quads "
+        + ("POSTed to an in-memory `oxigraph serve`" if not location else "loaded into oxigraph with `oxigraph load`"),
         "queries": f"{len(queries)} ({', '.join(q.name for q in queries)})",
         "settings": (
             f"{args.warmup} warm-up + {args.rounds} measured rounds; {args.repeats} repeats; "

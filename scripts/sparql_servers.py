@@ -151,9 +151,12 @@ def zgckg_server(store: Path, paths: Paths, *, token: str | None, union: bool, e
     return ServerProcess("zgckg", argv + list(extra), port, paths, token)
 
 
-def oxigraph_server(location: Path, paths: Paths, *, union: bool, extra: list[str] = ()) -> ServerProcess:
+def oxigraph_server(location: Path | None, paths: Paths, *, union: bool, extra: list[str] = ()) -> ServerProcess:
+    """``oxigraph serve`` on the store at ``location``, or on an in-memory store when it is None."""
     port = free_port()
-    argv = [venv_command("oxigraph"), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    argv = [venv_command("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"]
+    if location is not None:
+        argv += ["--location", str(location)]
     if union:
         argv.append("--union-default-graph")
     return ServerProcess("oxigraph", argv + list(extra), port, paths)

@@ -378,6 +378,17 @@ def test_serve_refuses_a_service_timeout_that_is_not_a_positive_number(flag, val
     assert result.exit_code == 2 and flag in result.output
 
 
+def test_serve_reader_memory_flag_sets_the_copy_limit_and_refuses_a_negative_size(monkeypatch):
+    from zgckg.cli import make_config, serve
+
+    monkeypatch.setenv("ZGCKG_READER_MEMORY_BYTES", "5")
+    params = serve.make_context("serve", ["--reader-memory", "0"]).params
+    assert make_config(reader_memory_bytes=params["reader_memory_bytes"]).reader_memory_bytes == 0
+    assert make_config(reader_memory_bytes=None).reader_memory_bytes == 5
+    result = CliRunner().invoke(main, ["serve", "--reader-memory", "-1"])
+    assert result.exit_code == 2 and "--reader-memory" in result.output
+
+
 def test_the_service_network_cannot_be_set_from_the_environment(monkeypatch):
     from zgckg.cli import make_config
     from zgckg.kg.guard import SYSTEM

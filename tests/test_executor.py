@@ -204,6 +204,19 @@ def test_update_publishes_a_new_generation_that_readers_see(writer, fresh_web_st
     assert b'"new"' in answer.body
 
 
+def test_readers_with_a_copy_in_memory_answer_as_from_disk_and_follow_new_generations(writer, fresh_web_store):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    pools = [WorkerPool(fresh_web_store.root, 1, memory_bytes=limit).start() for limit in (10**9, 0)]
+    try:
+        before = [p.run(job(p, count, fresh_web_store), 10).body for p in pools]
+        writer.run(UpdateJob('INSERT DATA { GRAPH <http://x.example/g> { <http://x.example/a> <http://x.example/b> "new" } }'), 10)
+        after = [p.run(job(p, count, fresh_web_store), 10).body for p in pools]
+    finally:
+        for p in pools:
+            p.close()
+    assert before[0] == before[1] and after[0] == after[1] and after[0] != before[0]
+
+
 def test_failed_update_leaves_the_store_as_it_was(writer, fresh_web_store):
     before = fresh_web_store.version()
     with pytest.raises(QuerySyntaxError):

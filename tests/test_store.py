@@ -6,7 +6,7 @@ import pyoxigraph as ox
 import pytest
 
 from zgckg.errors import StoreError
-from zgckg.kg.store import KEEP_GENERATIONS, StoreDir
+from zgckg.kg.store import KEEP_GENERATIONS, StoreDir, open_for_reading
 
 EX = "http://example.org/"
 
@@ -74,6 +74,22 @@ def test_a_reader_opened_before_a_write_keeps_its_snapshot(store_dir):
     reader = store_dir.open_read()
     store_dir.write(lambda s: s.add(quad(2)), copy_current=True)
     assert len(reader) == 1 and len(store_dir.open_read()) == 2
+
+
+def test_a_small_generation_is_read_from_a_copy_in_memory(store_dir):
+    store_dir.write(lambda s: s.add(quad(1)), copy_current=False)
+    copy = open_for_reading(store_dir.current_path(), memory_bytes=10**9)
+    copy.add(quad(2))  # writable, so not the read-only RocksDB view; the generation is untouched
+    assert {q.object.value for q in copy} == {"1", "2"} and values(store_dir) == {"1"}
+
+
+@pytest.mark.parametrize("limit", [0, 1], ids=["copies-off", "over-the-limit"])
+def test_a_generation_over_the_memory_limit_is_read_from_disk(store_dir, limit):
+    store_dir.write(lambda s: s.add(quad(1)), copy_current=False)
+    reader = open_for_reading(store_dir.current_path(), memory_bytes=limit)
+    assert {q.object.value for q in reader} == {"1"}
+    with pytest.raises(RuntimeError, match="read-write"):
+        reader.add(quad(2))
 
 
 def test_old_generations_are_pruned(store_dir):

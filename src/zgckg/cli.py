@@ -306,6 +306,9 @@ def stats(store: Path | None) -> None:
 @click.option("--union-default-graph/--no-union-default-graph", default=None,
               help="Queries without FROM/GRAPH see the union of all graphs. Default: union.")
 @click.option("--workers", type=int, default=None, help="Query worker processes. Default: 2.")
+@click.option("--reader-memory", "reader_memory_bytes", type=click.IntRange(min=0), default=None, metavar="BYTES",
+              help="Workers answer from a copy in memory of a store up to this size on disk; 0: from disk. "
+                   "Default: 64000000.")
 @click.option("--service-allow", "service_allow", multiple=True, metavar="HOST",
               help="A host SERVICE and LOAD may contact (repeatable). Default: none.")
 @click.option("--service-connect-timeout", type=click.FloatRange(min=0, min_open=True), default=None,

@@ -6,7 +6,8 @@
       generations/.tmp-…                 a generation under construction (removed if its writer died)
       write.lock                         flock held by the one writer at a time
 
-Readers open ``current`` read-only, so any number of processes can serve it. A writer (build, load, an
+Readers open ``current`` read-only, so any number of processes can serve it; a small generation is
+copied into memory first (:func:`open_for_reading`). A writer (build, load, an
 update) builds a new generation — from scratch or from a checkpoint of the current one — and publishes it
 by swapping the link. A writer that fails or is killed never touches ``current``: the previous
 generation keeps serving.
@@ -133,6 +134,25 @@ class StoreDir:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def open_for_reading(generation: Path, memory_bytes: int) -> ox.Store:
+    """A generation to answer queries from: an in-memory copy when its files take at most ``memory_bytes``.
+
+    Oxigraph evaluates queries two to three times faster on its in-memory store than on RocksDB, and a
+    generation never changes after publication, so a copy is exact for as long as it is asked for.
+    Larger generations are read from disk, where memory does not bound them.
+    """
+    disk = ox.Store.read_only(str(generation))
+    if memory_bytes <= 0 or _files_bytes(generation) > memory_bytes:
+        return disk
+    copy = ox.Store()
+    copy.bulk_extend(disk)
+    return copy
+
+
+def _files_bytes(directory: Path) -> int:
+    return sum(entry.stat().st_size for entry in os.scandir(directory) if entry.is_file())
 
 
 def _fsync_dir(path: Path) -> None:

@@ -34,7 +34,7 @@ class Runtime:
 
     @classmethod
     def start(cls, config: Config, store_dir: StoreDir) -> "Runtime":
-        readers = WorkerPool(store_dir.root, config.workers, name="reader")
+        readers = WorkerPool(store_dir.root, config.workers, name="reader", memory_bytes=config.reader_memory_bytes)
         writer = WorkerPool(store_dir.root, 1, name="writer") if config.write_token else None
         for pool in filter(None, (readers, writer)):
             pool.start(wait=False)

@@ -24,10 +24,10 @@ log = logging.getLogger(__name__)
 
 
 class _Worker:
-    def __init__(self, ctx, store_root: str):
+    def __init__(self, ctx, store_root: str, memory_bytes: int):
         self.conn, child = ctx.Pipe()
         alive_child, self._alive = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=worker_main, args=(child, alive_child, store_root), daemon=True)
+        self.process = ctx.Process(target=worker_main, args=(child, alive_child, store_root, memory_bytes), daemon=True)
         self.process.start()
         child.close()
         alive_child.close()
@@ -82,12 +82,17 @@ def _context():
 
 
 class WorkerPool:
-    """``size`` worker processes over one store directory; ``run`` gives a job to a free one."""
+    """``size`` worker processes over one store directory; ``run`` gives a job to a free one.
+
+    Each worker answers reads from a copy in memory of a generation whose files take at most
+    ``memory_bytes`` (see :func:`~zgckg.kg.store.open_for_reading`); 0 reads from disk.
+    """
 
     START_TIMEOUT = 60.0
 
-    def __init__(self, store_root: Path, size: int, *, name: str = "reader"):
+    def __init__(self, store_root: Path, size: int, *, name: str = "reader", memory_bytes: int = 0):
         self.store_root = str(store_root)
+        self.memory_bytes = memory_bytes
         self.size = max(1, size)
         self.name = name
         self.spool_dir = Path(tempfile.mkdtemp(prefix=f"zgckg-{name}-spool-"))
@@ -154,7 +159,7 @@ class WorkerPool:
         shutil.rmtree(self.spool_dir, ignore_errors=True)
 
     def _add_worker(self) -> None:
-        worker = _Worker(self._ctx, self.store_root)
+        worker = _Worker(self._ctx, self.store_root, self.memory_bytes)
         if not worker.wait_ready(self.START_TIMEOUT):
             log.error("a %s worker (pid %s) did not start", self.name, worker.pid)
             worker.kill()

@@ -12,7 +12,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..store import StoreDir
+from ...errors import StoreError
+from ..store import StoreDir, open_for_reading
 from .failures import REPORTABLE
 from .jobs import GraphReadJob, GraphWriteJob, QueryJob, UpdateJob
 from .reads import answer_graph_read, answer_query
@@ -20,10 +21,11 @@ from .writes import apply_update, write_graph
 
 
 class _Reader:
-    """A worker's read-only store, reopened when the caller asks for a newer generation."""
+    """A worker's view of one generation (a copy in memory when small), replaced when a newer one is asked for."""
 
-    def __init__(self, store_dir: StoreDir):
+    def __init__(self, store_dir: StoreDir, memory_bytes: int):
         self.store_dir = store_dir
+        self.memory_bytes = memory_bytes
         self.version: str | None = None
         self.store: ox.Store | None = None
 
@@ -31,12 +33,19 @@ class _Reader:
         if self.store is None or version != self.version:
             self.store = None  # close the old generation before opening the next
             try:
-                self.store = ox.Store.read_only(str(self.store_dir.generations / version))
+                self.store = open_for_reading(self.store_dir.generations / version, self.memory_bytes)
                 self.version = version
             except OSError:  # pruned meanwhile: serve whatever is current now
-                self.store = self.store_dir.open_read()
                 self.version = self.store_dir.version()
+                self.store = open_for_reading(self.store_dir.generations / self.version, self.memory_bytes)
         return self.store, self.version
+
+    def warm(self) -> None:
+        """Open the current generation before the first job, so no query waits for the copy."""
+        try:
+            self.open(self.store_dir.version())
+        except (StoreError, OSError):
+            pass  # no store yet, or it moved: the first job opens what is there then
 
 
 def handle(job: Any, reader: _Reader, store_dir: StoreDir) -> Any:
@@ -53,12 +62,13 @@ def handle(job: Any, reader: _Reader, store_dir: StoreDir) -> Any:
     raise TypeError(f"unknown job {type(job).__name__}")
 
 
-def worker_main(conn, parent_alive, store_root: str) -> None:
+def worker_main(conn, parent_alive, store_root: str, memory_bytes: int) -> None:
     """A worker's life: report ready, then answer jobs until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
     threading.Thread(target=_exit_with_parent, args=(parent_alive,), daemon=True).start()
     store_dir = StoreDir(Path(store_root))
-    reader = _Reader(store_dir)
+    reader = _Reader(store_dir, memory_bytes)
+    reader.warm()
     conn.send(("ready", os.getpid()))
     while True:
         try:
