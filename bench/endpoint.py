@@ -499,6 +499,13 @@ def post_into_oxigraph(dump: Path, server: ServerProcess) -> None:
 # --- command line -----------------------------------------------------------------------------------
 
 
+def storage(zgckg_args: list[str], oxigraph_in_memory: bool) -> str:
+    ours = f"`zgckg serve {shlex.join(zgckg_args)}`" if zgckg_args else (
+        "zgckg's workers answer from copies in memory of its on-disk store (default `--reader-memory`)")
+    theirs = "oxigraph serve on an in-memory store" if oxigraph_in_memory else "oxigraph serve on its RocksDB store"
+    return f"{ours}; {theirs}"
+
+
 def parse_paths(text: str) -> Paths:
     query, update, store = (p.strip() for p in text.split(","))
     return Paths(query, update, store)
@@ -579,7 +586,8 @@ def main(argv=None) -> int:
         "queries": f"{len(queries)} ({', '.join(q.name for q in queries)})",
         "settings": (
             f"{args.warmup} warm-up + {args.rounds} measured rounds; {args.repeats} repeats; "
-            f"{args.reps} x {args.duration:g} s per throughput level; both servers with the union default graph"
+            f"{args.reps} x {args.duration:g} s per throughput level; both servers with the union default graph; "
+            f"{storage(args.zgckg_arg, location is None)}"
         ),
         "heavy": heavy,
         "heavy_ms": args.heavy_ms,

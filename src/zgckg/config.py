@@ -43,7 +43,7 @@ class Config:
     """Query worker processes (each holds a read-only view of the store)."""
     reader_memory_bytes: int = 64_000_000
     """A query worker copies the store into memory when its files take at most this many bytes on disk
-    (queries run 2-3x faster; each worker then holds about 4x that in RAM); 0 always reads from disk."""
+    (queries run 2-8x faster; each worker then holds about 4x that in RAM); 0 always reads from disk."""
     threads: int = 8
     """HTTP threads of the WSGI server."""
     timeout: float = 30.0
