@@ -3,6 +3,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import warnings
@@ -143,6 +144,19 @@ def test_query_json_from_standard_input(mini_built):
 def test_query_without_union_sees_only_the_default_graph(mini_built):
     result = run(mini_built, "query", "ASK { ?s ?p ?o }", "--format", "json", "--no-union")
     assert json.loads(result.stdout)["boolean"] is False
+
+
+@pytest.mark.parametrize("allow", [[], ["--service-allow", "127.0.0.1"]], ids=["not-allowed", "allowed-but-loopback"])
+def test_query_service_to_a_loopback_port_is_refused_with_how_to_allow_a_host(mini_built, allow):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(0.3)
+        port = listener.getsockname()[1]
+        result = run(mini_built, "query", f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}", *allow)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert result.exit_code == 1 and f"SERVICE <http://127.0.0.1:{port}/> is refused" in result.stderr
 
 
 def test_query_syntax_error_prints_the_parser_message(mini_built):

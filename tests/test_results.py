@@ -1,10 +1,13 @@
 import io
 import json
+import socket
 
 import pyoxigraph as ox
 import pytest
 
-from zgckg.errors import QuerySyntaxError
+from conftest import SparqlEndpoint, remote_network
+from zgckg.errors import ForbiddenOperation, QuerySyntaxError
+from zgckg.kg.federation import Outbound
 from zgckg.kg.results import FormatMismatch, cell, display_width, render_table, run_query, table, write_results
 
 EX = "http://example.org/"
@@ -144,3 +147,53 @@ def test_syntax_error_carries_line_and_column(store):
 def test_shared_prefixes_are_predeclared_and_a_query_may_redeclare_them(store):
     assert bool(run_query(store, "ASK { zg:baidu rdfs:label ?l }"))
     assert not bool(run_query(store, "PREFIX zg: <http://example.org/other/> ASK { zg:baidu rdfs:label ?l }"))
+
+
+# --- SERVICE from the command line: the endpoint's guard and federation, not pyoxigraph's client ---------
+
+
+@pytest.fixture
+def listener():
+    """A loopback port that would accept a connection, to show that none is made."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    sock.settimeout(0.3)
+    yield sock
+    sock.close()
+
+
+def connected(sock: socket.socket) -> bool:
+    try:
+        sock.accept()[0].close()
+        return True
+    except TimeoutError:
+        return False
+
+
+@pytest.mark.parametrize("allow", [(), ("127.0.0.1",)], ids=["not-allowed", "allowed-but-loopback"])
+def test_service_to_a_loopback_port_is_refused_without_a_connection(store, listener, allow):
+    port = listener.getsockname()[1]
+    with pytest.raises(ForbiddenOperation, match="refused"):
+        run_query(store, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+                  outbound=Outbound(allowlist=allow))
+    assert not connected(listener)
+
+
+def test_a_refused_silent_service_is_one_empty_solution(store, listener):
+    port = listener.getsockname()[1]
+    rows = list(run_query(store, f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"))
+    assert len(rows) == 1 and not connected(listener)
+
+
+def test_an_allowed_service_is_asked_with_the_predeclared_prefixes_and_joined(store):
+    remote = SparqlEndpoint(f'<{ZG}baidu> <http://www.w3.org/2000/01/rdf-schema#label> "Baidu"@en .')
+    try:
+        outbound = Outbound(allowlist=("remote.example",), network=remote_network(("remote.example", remote.port)))
+        query = ("SELECT ?zh ?en WHERE { zg:baidu rdfs:label ?zh "
+                 "SERVICE <http://remote.example/sparql> { zg:baidu rdfs:label ?en } }")
+        rows = [(row["zh"].value, row["en"].value) for row in run_query(store, query, outbound=outbound)]
+    finally:
+        remote.close()
+    assert rows == [("百度", "Baidu")]
+    assert "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>" in remote.requests[0]["form"]["query"]

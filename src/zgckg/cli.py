@@ -177,21 +177,30 @@ def locate(quote: str, store: Path | None) -> None:
               help="Bind a parameter of an analyst query (its `# param:` header), e.g. entity=zg:baidu. Repeatable.")
 @click.option("--union/--no-union", default=True, show_default=True,
               help="Without FROM or GRAPH, query the union of all graphs (asserted + inferred + ontology + loaded).")
+@click.option("--service-allow", "service_allow", multiple=True, metavar="HOST",
+              help="A host SERVICE may contact (repeatable), as for `zgckg serve`. Default: none.")
 @store_option
 @reports_errors
-def query(query_or_file: str, fmt: str, params: tuple[str, ...], union: bool, store: Path | None) -> None:
+def query(query_or_file: str, fmt: str, params: tuple[str, ...], union: bool, service_allow: tuple[str, ...],
+          store: Path | None) -> None:
     """Run a SPARQL query against the store and print its results.
 
     QUERY_OR_FILE is a query, the path of a .rq file, or - for standard input. The project's prefixes
     (zg:, zgo:, rdfs:, skos:, org:, schema: …) are predeclared. An analyst query from queries/ runs with
-    its parameters bound to their defaults unless --param says otherwise.
+    its parameters bound to their defaults unless --param says otherwise. SERVICE reaches only allowed
+    public hosts, with the same timeouts as the endpoint.
     """
+    from .kg.federation import Outbound
+    from .kg.guard import Limits
     from .kg.results import FormatMismatch, run_query, write_results
     from .kg.store import StoreDir
 
     text, substitutions = _query_and_bindings(query_or_file, params)
-    view = StoreDir(make_config(store=store).store).open_read()
-    result = run_query(view, text, union=union, substitutions=substitutions)
+    config = make_config(store=store, service_allowlist=service_allow or None)
+    limits = Limits(config.service_connect_timeout, config.service_read_timeout)
+    outbound = Outbound(config.service_allowlist, limits, config.max_rows, config.service_network)
+    view = StoreDir(config.store).open_read()
+    result = run_query(view, text, union=union, substitutions=substitutions, outbound=outbound)
     try:
         write_results(result, fmt, sys.stdout.buffer)
     except FormatMismatch as mismatch:

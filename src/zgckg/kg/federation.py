@@ -43,13 +43,15 @@ EMPTY = "{}"
 
 @dataclass(frozen=True)
 class Outbound:
-    """Where a request may connect and how: the allow-list, time and size limits, rows, network, base IRI."""
+    """Where a request may connect and how: the allow-list, time and size limits, rows, network, base IRI,
+    and prefixes the request may use without declaring them (the command line's predeclared ones)."""
 
     allowlist: tuple[str, ...] = ()
     limits: guard.Limits = guard.Limits()
     max_rows: int = 100_000
     network: guard.Network = guard.SYSTEM
     base_iri: str | None = None
+    prefixes: tuple[tuple[str, str], ...] = ()
 
 
 Row = list["ox.NamedNode | ox.Literal | ox.Triple | ox.BlankNode | None"]
@@ -66,7 +68,7 @@ def inline_services(text: str, outbound: Outbound) -> str:
         if reach.at < last:
             continue  # inside a group already sent: the remote evaluates it
         start, end = group_span(text, reach.end)
-        query = _prologue(declarations, reach.at, outbound.base_iri) + "SELECT * WHERE " + text[start:end]
+        query = _prologue(declarations, reach.at, outbound) + "SELECT * WHERE " + text[start:end]
         pieces += [text[last : reach.at], _answer(reach, query, outbound)]
         last = end
     rewritten = "".join(pieces) + text[last:]
@@ -107,10 +109,13 @@ def _declarations(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def _prologue(declarations: Sequence[tuple[int, str]], before: int, base_iri: str | None) -> str:
+def _prologue(declarations: Sequence[tuple[int, str]], before: int, outbound: Outbound) -> str:
     """The declarations in force where a SERVICE starts, so the group means at the remote what it means here."""
-    lines = [f"BASE {ox.NamedNode(base_iri)}"] if base_iri else []
-    lines += [text for at, text in declarations if at < before]
+    lines = [f"BASE {ox.NamedNode(outbound.base_iri)}"] if outbound.base_iri else []
+    in_force = [text for at, text in declarations if at < before]
+    declared = {line.split()[1] for line in in_force if line.startswith("PREFIX")}
+    lines += [f"PREFIX {name}: {ox.NamedNode(iri)}" for name, iri in outbound.prefixes if f"{name}:" not in declared]
+    lines += in_force
     return "".join(line + "\n" for line in lines)
 
 

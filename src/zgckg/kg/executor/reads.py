@@ -52,7 +52,7 @@ def run_query(store: ox.Store, job: QueryJob, found: guard.Scan):
     services = guard.Scan(tuple(r for r in found.reaches if r.keyword == "SERVICE"), found.has_dataset_clause)
     text = checked_text(job.text, services, job.allowlist, _parse_query, job.network.resolve)
     if services.reaches:
-        text = federated(text, _parse_query, job, QueryFailed)
+        text = federated(text, _parse_query, outbound_of(job), QueryFailed)
     try:
         return store.query(text, **dataset_arguments(job, found.has_dataset_clause))
     except SyntaxError as exc:
@@ -88,15 +88,19 @@ def check_syntax(text: str, parse) -> None:
         pass  # it parsed; only the stand-in target failed
 
 
-def federated(text: str, parse, job: QueryJob | UpdateJob, failure: type) -> str:
+def outbound_of(job: QueryJob | UpdateJob) -> federation.Outbound:
+    """Where a job's SERVICE clauses may connect, and with which limits."""
+    limits = guard.Limits(job.service_connect_timeout, job.service_read_timeout)
+    base_iri = job.base_iri if isinstance(job, UpdateJob) else None
+    return federation.Outbound(job.allowlist, limits, job.max_rows, job.network, base_iri)
+
+
+def federated(text: str, parse, outbound: federation.Outbound, failure: type) -> str:
     """The text with every SERVICE answered by this server (see ``federation``), as ``failure`` if one fails.
 
     The syntax is checked first, so a malformed request contacts no one.
     """
     check_syntax(text, parse)
-    limits = guard.Limits(job.service_connect_timeout, job.service_read_timeout)
-    base_iri = job.base_iri if isinstance(job, UpdateJob) else None
-    outbound = federation.Outbound(job.allowlist, limits, job.max_rows, job.network, base_iri)
     try:
         return federation.inline_services(text, outbound)
     except guard.RemoteFailed as exc:

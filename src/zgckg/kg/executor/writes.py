@@ -9,7 +9,7 @@ from .. import guard
 from ..store import StoreDir
 from .failures import GraphNotFound, UpdateFailed
 from .jobs import GraphWriteJob, UpdateJob, Written
-from .reads import checked_text, federated, graph_node, syntax_error
+from .reads import checked_text, federated, graph_node, outbound_of, syntax_error
 
 
 def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
@@ -18,7 +18,7 @@ def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
     text = checked_text(job.text, guard.scan(job.text), job.allowlist, _parse_update, job.network.resolve)
     reaches = guard.scan(text).reaches
     if any(r.keyword == "SERVICE" for r in reaches):
-        text = federated(text, _parse_update, job, UpdateFailed)
+        text = federated(text, _parse_update, outbound_of(job), UpdateFailed)
         reaches = guard.scan(text).reaches
     fetch = any(r.keyword == "LOAD" and r.iri != guard.REFUSED for r in reaches)
 
