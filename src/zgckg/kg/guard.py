@@ -363,7 +363,7 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 HOW_TO_ALLOW = (
-    "the server's operator can allow a public host with `zgckg serve --service-allow HOST` "
+    "the operator can allow a public host with `--service-allow HOST` on `zgckg serve` (or `zgckg query`) "
     "(loopback, private and link-local addresses are never allowed)"
 )
 
