@@ -220,7 +220,7 @@ def remote_network(*stand_ins: tuple[str, int]):
     """A Network where each (host name, loopback port) pair resolves to its own public-looking address,
     and a connection to that address reaches the loopback port: the guard checks what it would check for
     a real public host, while the bytes go to a server the test runs."""
-    from zgckg.kg.guard import Network
+    from zgckg.kg.outbound import Network
 
     addresses = [f"93.184.215.{14 + i}" for i in range(len(stand_ins))]
     return Network(

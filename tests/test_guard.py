@@ -8,7 +8,7 @@ import time
 import pytest
 
 from zgckg.errors import ForbiddenOperation
-from zgckg.kg import guard
+from zgckg.kg import outbound as guard
 
 PUBLIC = "93.184.215.14"
 

@@ -30,11 +30,38 @@ def test_post_form_and_post_direct_give_the_same_answer(web_client):
     assert count(by_form) == count(direct) == 16  # the union of every graph, default graph included
 
 
-def test_post_direct_decodes_its_charset(web_client):
+@pytest.mark.parametrize("charset", ["utf-8", "UTF8", "u8", "utf_8"])
+def test_post_direct_takes_utf8_under_any_of_its_names(web_client, charset):
     query = 'ASK { ?s ?p "示例园区"@zh }'
-    response = web_client.post("/sparql", data=query.encode("gb18030"),
-                               content_type="application/sparql-query; charset=gb18030")
+    response = web_client.post("/sparql", data=query.encode("utf-8"),
+                               content_type=f"application/sparql-query; charset={charset}")
     assert response.get_json(force=True)["boolean"] is True
+
+
+@pytest.mark.parametrize("charset", ["gb18030", "latin-1", "punycode", "undefined", "utf-16", "no-such-charset"])
+@pytest.mark.parametrize("content_type", ["application/sparql-query", "application/x-www-form-urlencoded"],
+                         ids=["direct", "form"])
+def test_a_charset_other_than_utf8_is_a_415(web_client, charset, content_type):
+    response = web_client.post("/sparql", data=b"query=ASK%7B%7D" if "form" in content_type else b"ASK {}",
+                               content_type=f"{content_type}; charset={charset}")
+    assert response.status_code == 415
+    assert "send the request as UTF-8" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda c: c.get("/sparql?query=ASK%7B%22%FF%22%7D"),
+        lambda c: c.post("/sparql", data=b"query=ASK%7B%22%FF%22%7D", content_type="application/x-www-form-urlencoded"),
+        lambda c: c.post("/sparql", data=b'ASK {"\xff"}',
+                         content_type="application/sparql-query"),
+    ],
+    ids=["get", "form-post", "direct-post"],
+)
+def test_invalid_utf8_is_a_400_in_every_form(web_client, send):
+    response = send(web_client)
+    assert response.status_code == 400
+    assert "not valid UTF-8" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -246,3 +246,17 @@ def test_parameters_leave_operations_without_where_alone(client, graphs):
     response = post_update(client, update, "body", {"using-graph-uri": graphs + "g2"})
     assert response.status_code == 204, response.get_data(as_text=True)
     assert select(client, f"SELECT ?o {{ GRAPH <{graphs}g1> {{ ?s ?p ?o }} }}", "o") == {"one", "new"}
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "latin-1"])
+def test_an_update_in_another_charset_is_a_415_and_changes_nothing(client, charset):
+    response = client.post("/update", data='INSERT DATA { <http://x.example/c> <http://x.example/p> "é" }'.encode(charset),
+                           content_type=f"application/sparql-update; charset={charset}", headers=AUTH)
+    assert response.status_code == 415
+    assert not ask(client, "ASK { <http://x.example/c> ?p ?o }")
+
+
+def test_an_update_with_invalid_utf8_is_a_400(client):
+    response = client.post("/update", data=b'INSERT DATA { <http://x.example/d> <http://x.example/p> "\xff" }',
+                           content_type="application/sparql-update", headers=AUTH)
+    assert response.status_code == 400 and "not valid UTF-8" in response.get_data(as_text=True)

@@ -18,7 +18,7 @@ from flask import Blueprint, Flask
 from .config import Config
 from .kg.store import StoreDir
 from .web import errors, graphstore, home, sparql, update
-from .web.runtime import Runtime
+from .web.runtime import Runtime, note_arrival
 
 BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.bp)
 """Registered in this order; linked-data pages, VoID and dumps join this list when they exist."""
@@ -33,6 +33,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None, *, store: Store
     runtime = Runtime.start(config, store_dir)
     app.extensions["zgckg"] = runtime
     atexit.register(runtime.close)
+    app.before_request(note_arrival)
     errors.register(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

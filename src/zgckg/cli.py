@@ -191,16 +191,15 @@ def query(query_or_file: str, fmt: str, params: tuple[str, ...], union: bool, se
     public hosts, with the same timeouts as the endpoint.
     """
     from .kg.federation import Outbound
-    from .kg.guard import Limits
     from .kg.results import FormatMismatch, run_query, write_results
     from .kg.store import StoreDir
 
     text, substitutions = _query_and_bindings(query_or_file, params)
     config = make_config(store=store, service_allowlist=service_allow or None)
-    limits = Limits(config.service_connect_timeout, config.service_read_timeout)
-    outbound = Outbound(config.service_allowlist, limits, config.max_rows, config.service_network)
+    outbound = Outbound(config.service_allowlist, config.service_limits, config.max_rows, config.service_network)
     view = StoreDir(config.store).open_read()
-    result = run_query(view, text, union=union, substitutions=substitutions, outbound=outbound)
+    result = run_query(view, text, union=union, substitutions=substitutions, outbound=outbound,
+                       limits=config.syntax_limits)
     try:
         write_results(result, fmt, sys.stdout.buffer)
     except FormatMismatch as mismatch:
@@ -324,6 +323,16 @@ def stats(store: Path | None) -> None:
               metavar="SECONDS", help="Seconds a SERVICE or LOAD host has to accept the connection. Default: 5.")
 @click.option("--service-read-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="SECONDS", help="Seconds a SERVICE or LOAD host may stay silent while answering. Default: 10.")
+@click.option("--unsafe-worker-network", "worker_network", is_flag=True, default=None,
+              help="Let query and update workers open network sockets (or $ZGCKG_WORKER_NETWORK=1). Only for "
+                   "platforms without seccomp, where the server otherwise refuses to start: it weakens the "
+                   "protection against SERVICE or LOAD connecting anywhere (SSRF).")
+@click.option("--body-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Seconds a request's body has to arrive in full (408 after that). Default: 5.")
+@click.option("--header-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Seconds a connection has to send a request's headers before it is closed. Default: 5.")
+@click.option("--max-client-requests", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Requests one client address may have in flight at once (429 above it). Default: 16.")
 @click.option("--dev", is_flag=True, help="Flask's development server with reloading, instead of granian.")
 @reports_errors
 def serve(store: Path | None, dev: bool, service_allow: tuple[str, ...], **flags: Any) -> None:

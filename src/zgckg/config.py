@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from .kg.guard import SYSTEM, Limits, Network
+from .kg.outbound import SYSTEM, Limits, Network
+from .kg.sparql import SyntaxLimits
 
 
 def project_root() -> Path:
@@ -52,6 +53,18 @@ class Config:
     """Most rows (or triples) a query returns; a request may lower it, never raise it."""
     max_body_bytes: int = 1_000_000
     """Largest request body accepted (413 above it)."""
+    body_timeout: float = 5.0
+    """Seconds a request's body has to arrive in full once its headers are in (408 after that)."""
+    header_timeout: float = 5.0
+    """Seconds a connection has to send a request's headers in full before it is closed."""
+    max_client_requests: int = 16
+    """Requests one client address may have in flight at once (429 above it)."""
+    max_query_length: int = SyntaxLimits.max_length
+    """Characters a query or update may have (400 above it); bulk data goes to /store."""
+    max_query_depth: int = SyntaxLimits.max_depth
+    """Brackets ( { [ << a query or update may nest (400 above it): deep nesting overflows the engine's stack."""
+    max_triple_patterns: int = SyntaxLimits.max_triple_patterns
+    """Triple patterns a query or update may have (400 above it); INSERT DATA / DELETE DATA not counted."""
     union_default_graph: bool = True
     """Queries without FROM/GRAPH see the union of every graph (asserted + inferred + ontology + loaded)."""
     write_token: str | None = None
@@ -62,6 +75,8 @@ class Config:
     """Seconds a SERVICE or LOAD host has to accept the connection (5)."""
     service_read_timeout: float = Limits.read_timeout
     """Seconds a SERVICE or LOAD host may stay silent while answering (10); the query time limit bounds the whole."""
+    worker_network: bool = False
+    """Let query and update workers open network sockets; only for platforms without seccomp: SERVICE and LOAD are made by the server itself either way."""
     service_network: Network = SYSTEM
     """How SERVICE and LOAD look up names and connect: the machine's DNS and sockets. Only code sets it
     (tests stand a local server in for a public host); never read from the environment."""
@@ -92,6 +107,14 @@ class Config:
 
     def with_values(self, values: Mapping[str, Any]) -> "Config":
         return replace(self, **{k: _coerce(k, v) for k, v in values.items()})
+
+    @property
+    def syntax_limits(self) -> SyntaxLimits:
+        return SyntaxLimits(self.max_query_length, self.max_query_depth, self.max_triple_patterns)
+
+    @property
+    def service_limits(self) -> Limits:
+        return Limits(self.service_connect_timeout, self.service_read_timeout)
 
 
 _TYPES = {f.name: f.type for f in fields(Config)}

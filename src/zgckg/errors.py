@@ -69,6 +69,31 @@ class QuerySyntaxError(ZgckgError):
 
 
 @dataclass
+class QueryTooComplex(ZgckgError):
+    """A query or update past one of the limits checked before the engine sees it (length, nesting, patterns)."""
+
+    limit: str  # "length", "depth" or "triple_patterns"
+    cap: int
+    found: int | None
+    unit: str
+
+    def __str__(self) -> str:
+        found = f" ({self.found:,})" if self.found is not None else ""
+        return (
+            f"the request has more {self.unit}{found} than this server's limit of {self.cap:,}; "
+            f"simplify it, or run it where the limit is higher (the operator sets it with "
+            f"{_SETTINGS[self.limit]})"
+        )
+
+
+_SETTINGS = {
+    "length": "--max-query-length / ZGCKG_MAX_QUERY_LENGTH",
+    "depth": "--max-query-depth / ZGCKG_MAX_QUERY_DEPTH",
+    "triple_patterns": "--max-triple-patterns / ZGCKG_MAX_TRIPLE_PATTERNS",
+}
+
+
+@dataclass
 class QueryTimeout(ZgckgError):
     limit_seconds: float
 
@@ -91,3 +116,18 @@ class ForbiddenOperation(ZgckgError):
 
 class ServeError(ZgckgError):
     """The server cannot start (its address is taken, for one); the message says what to change."""
+
+
+@dataclass
+class SandboxUnavailable(ZgckgError):
+    """Query and update workers cannot be kept off the network here (no libseccomp, or the kernel refused
+    the filter); ``reason`` says which."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return (
+            f"cannot keep the query and update workers off the network: {self.reason}. "
+            "Without seccomp, start with --unsafe-worker-network (or ZGCKG_WORKER_NETWORK=1): the workers "
+            "may then open sockets, which weakens the protection against SERVICE or LOAD connecting anywhere"
+        )

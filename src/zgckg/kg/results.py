@@ -15,12 +15,11 @@ from typing import IO
 import pyoxigraph as ox
 from wcwidth import wcswidth
 
-from ..errors import QuerySyntaxError
 from ..namespaces import PREFIXES
-from .executor.failures import QueryFailed
-from .executor.reads import checked_text, federated
+from .executor.reads import syntax_error
 from .federation import Outbound
-from .guard import Scan, scan
+from .prepared import prepare_query
+from .sparql import SyntaxLimits
 
 SOLUTION_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -36,7 +35,6 @@ GRAPH_FORMATS = {
 }
 FORMATS = ("table", "json", "csv", "tsv", "xml", "ttl", "nt", "jsonld")
 
-_POSITION = re.compile(r"error at (\d+):(\d+)")
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
 
@@ -48,36 +46,23 @@ class FormatMismatch(ValueError):
 
 
 def run_query(store: ox.Store, query: str, *, union: bool = True, substitutions: dict | None = None,
-              outbound: Outbound | None = None):
-    """Run a SPARQL query; the default graph is the union of all graphs unless ``union`` is false.
+              outbound: Outbound | None = None, limits: SyntaxLimits = SyntaxLimits()):
+    """Run a SPARQL query as the endpoint does (see ``prepared``); the default graph is the union of all
+    graphs unless ``union`` is false or the query names its own dataset.
 
     The project's shared prefixes (zg:, zgo:, rdfs:, skos: …) are predeclared, so a query typed on the
     command line can use them without PREFIX lines; a PREFIX in the query takes precedence.
-    ``substitutions`` binds variables to terms (an analyst query's parameters). The union default graph
-    applies only when the query names no dataset: pyoxigraph's union flag would silently override FROM.
-    A SERVICE goes only where ``outbound`` allows (by default nowhere), as on the endpoint.
+    ``substitutions`` binds variables to terms (an analyst query's parameters). A SERVICE goes only where
+    ``outbound`` allows (by default nowhere), asked by this process, never by pyoxigraph.
     """
-    found = scan(query)
-    if found.services:
-        query = _answer_services(query, found, outbound or Outbound())
-    union = union and not found.has_dataset_clause
+    policy = replace(outbound or Outbound(), prefixes=tuple(PREFIXES.items()))
+    prepared = prepare_query(query, policy, limits)
+    union = union and not prepared.has_dataset_clause
     try:
-        return store.query(query, use_default_graph_as_union=union, prefixes=PREFIXES, substitutions=substitutions)
+        return store.query(prepared.text, use_default_graph_as_union=union, prefixes=PREFIXES,
+                           substitutions=substitutions)
     except SyntaxError as exc:
-        raise QuerySyntaxError(str(exc), *_position(str(exc))) from None
-
-
-def _answer_services(text: str, found: Scan, outbound: Outbound) -> str:
-    """The text with each SERVICE checked by the guard and answered by us (``federation``), never by pyoxigraph,
-    which would connect anywhere, with no timeouts."""
-    services = Scan(tuple(r for r in found.reaches if r.keyword == "SERVICE"), found.has_dataset_clause)
-    outbound = replace(outbound, prefixes=tuple(PREFIXES.items()))
-    text = checked_text(text, services, outbound.allowlist, _parse, outbound.network.resolve)
-    return federated(text, _parse, outbound, QueryFailed)
-
-
-def _parse(text: str) -> None:
-    ox.Store().query(text, prefixes=PREFIXES)  # an empty store: the text reaches nothing
+        raise syntax_error(exc) from None
 
 
 def write_results(result, fmt: str, out: IO[bytes]) -> None:
@@ -159,8 +144,3 @@ def _one_line(text: str) -> str:
 
 def _prefixes_for(fmt: str) -> dict[str, str] | None:
     return PREFIXES if fmt in {"ttl"} else None
-
-
-def _position(message: str) -> tuple[int | None, int | None]:
-    match = _POSITION.search(message)
-    return (int(match[1]), int(match[2])) if match else (None, None)

@@ -12,7 +12,7 @@ to refuse a request that also carries a USING, USING NAMED or WITH clause of its
 - every other operation (INSERT DATA, DELETE DATA, LOAD, CLEAR, CREATE, DROP, COPY, MOVE, ADD) is left as
   it is: it has no WHERE for a dataset to apply to.
 
-The rewrite works on the guard's tokens (strings, IRIs and comments skipped) and never moves the client's
+The rewrite works on the SPARQL lexer's tokens (strings, IRIs and comments skipped) and never moves the client's
 text to another line or column, except what follows an insertion on the same line; the parser's error
 positions therefore still point at the line the client wrote.
 A text the tokens cannot make sense of (unbalanced braces, a Modify without WHERE) is left for the parser
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..errors import ZgckgError
-from .guard import Token, tokens
+from .sparql.lexer import Token, tokens
 
 # A token and the brace depth it stands at (a top-level ``{`` and its ``}`` are at depth 0).
 _Placed = tuple[Token, int]

@@ -37,7 +37,7 @@ class AnswerCache:
             return answer
 
     def put(self, key: Hashable, answer: Answer) -> None:
-        if not answer.cacheable or answer.body is None or answer.size > self.max_item_bytes or self.max_entries <= 0:
+        if answer.body is None or answer.size > self.max_item_bytes or self.max_entries <= 0:
             return
         with self._lock:
             if answer.version != self._version:

@@ -16,7 +16,9 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ..errors import DataError, ForbiddenOperation, QuerySyntaxError, QueryTimeout, StoreError, ZgckgError
+from ..errors import (
+    DataError, ForbiddenOperation, QuerySyntaxError, QueryTimeout, QueryTooComplex, StoreError, ZgckgError,
+)
 from ..kg.executor import (
     GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded, UpdateFailed, WorkerCrashed, WorkerLost,
     WorkersBusy,
@@ -41,6 +43,7 @@ class HttpError(ZgckgError):
 
 STATUS: dict[type, int] = {
     QuerySyntaxError: 400,
+    QueryTooComplex: 400,  # names the limit and the setting that raises it
     DataError: 400,
     RowLimitExceeded: 400,  # documented: over the row cap the request fails, nothing is truncated
     QueryFailed: 400,

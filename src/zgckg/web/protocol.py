@@ -13,6 +13,7 @@ Two extensions, both of which can only tighten the server's limits: ``timeout`` 
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -48,20 +49,20 @@ class UpdateRequest:
 
 def read_query(request: Request, config: Config) -> QueryRequest | None:
     """The query a request carries, or None for a GET without one (a service description request)."""
-    params = request.args
+    params = _url_params(request)
     if request.method in ("GET", "HEAD"):
         if "query" not in params:
             return None
         text = _single(params, "query")
     elif request.mimetype == FORM:
-        params = _merged(request.args, _form(request, config))
+        params = _merged(params, _form(request, config))
         if "update" in params:
             raise HttpError(400, "this is the query endpoint; send updates to /update")
         if "query" not in params:
             raise HttpError(400, "the form has no `query` field")
         text = _single(params, "query")
     elif request.mimetype == QUERY_BODY:
-        if "query" in request.args:
+        if "query" in params:
             raise HttpError(400, "a query sent as the request body must not also be in the URL")
         text = _body_text(request, config)
     elif request.mimetype == UPDATE_BODY:
@@ -83,15 +84,15 @@ def read_query(request: Request, config: Config) -> QueryRequest | None:
 
 
 def read_update(request: Request, config: Config) -> UpdateRequest:
+    params = _url_params(request)
     if request.mimetype == FORM:
-        params = _merged(request.args, _form(request, config))
+        params = _merged(params, _form(request, config))
         if "query" in params:
             raise HttpError(400, "this is the update endpoint; send queries to /sparql")
         if "update" not in params:
             raise HttpError(400, "the form has no `update` field")
         text = _single(params, "update")
     elif request.mimetype == UPDATE_BODY:
-        params = request.args
         text = _body_text(request, config)
     else:
         raise HttpError(
@@ -123,8 +124,15 @@ def _merged(*sources: MultiDict) -> MultiDict:
     return merged
 
 
+def _url_params(request: Request) -> MultiDict:
+    """The URL's parameters, decoded strictly: invalid UTF-8 is a 400 here as in a body (Werkzeug's own
+    parsing would replace it silently)."""
+    return parse_form(request.query_string, "the URL's query string")
+
+
 def _form(request: Request, config: Config) -> MultiDict:
-    return parse_form(_body(request, config))
+    _utf8_only(request)
+    return parse_form(_body(request, config), "the form")
 
 
 def _body(request: Request, config: Config) -> bytes:
@@ -139,13 +147,25 @@ def _single(params: MultiDict, name: str) -> str:
 
 
 def _body_text(request: Request, config: Config) -> str:
-    charset = request.mimetype_params.get("charset", "utf-8")
+    _utf8_only(request)
+    body = _body(request, config)
     try:
-        return _body(request, config).decode(charset)
-    except LookupError:
-        raise HttpError(415, f"unknown charset {charset!r}") from None
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise HttpError(400, f"the request body is not valid {charset}: {exc.reason} at byte {exc.start}") from None
+        raise HttpError(400, f"the request body is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
+
+
+def _utf8_only(request: Request) -> None:
+    """SPARQL is UTF-8 (SPARQL 1.1 Protocol §2.1): any other charset is a 415, whatever Python could decode."""
+    charset = request.mimetype_params.get("charset")
+    if charset is None:
+        return
+    try:
+        utf8 = codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if not utf8:
+        raise HttpError(415, f"charset {charset[:40]!r} is not accepted; send the request as UTF-8 (charset=utf-8)")
 
 
 def _graphs(params: MultiDict, name: str) -> tuple[str, ...] | None:

@@ -12,10 +12,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, request
 
 from ..config import Config
 from ..kg.executor import WorkerPool
+from ..kg.federation import Outbound
+from ..kg.prepared import PreparedQuery, PreparedUpdate, prepare_query, prepare_update
+from ..namespaces import PREFIXES
 from ..kg.store import StoreDir
 from .cache import AnswerCache
 from .conditional import mtime_to_datetime
@@ -34,13 +37,32 @@ class Runtime:
 
     @classmethod
     def start(cls, config: Config, store_dir: StoreDir) -> "Runtime":
-        readers = WorkerPool(store_dir.root, config.workers, name="reader", memory_bytes=config.reader_memory_bytes)
-        writer = WorkerPool(store_dir.root, 1, name="writer") if config.write_token else None
-        for pool in filter(None, (readers, writer)):
+        network = config.worker_network
+        readers = WorkerPool(store_dir.root, config.workers, name="reader", memory_bytes=config.reader_memory_bytes,
+                             network=network)
+        writer = WorkerPool(store_dir.root, 1, name="writer", network=network) if config.write_token else None
+        pools = list(filter(None, (readers, writer)))
+        for pool in pools:
             pool.start(wait=False)
-        for pool in filter(None, (readers, writer)):
-            pool.wait_started()
+        try:
+            for pool in pools:
+                pool.wait_started()
+        except BaseException:  # no worker of one pool started (ServeError): stop the others' too
+            for pool in pools:
+                pool.close()
+            raise
         return cls(config, store_dir, readers, writer, AnswerCache(config.cache_entries, config.cache_bytes))
+
+    def prepare_query(self, text: str) -> PreparedQuery:
+        """The query read within the limits, SERVICE answered here (see ``zgckg.kg.prepared``)."""
+        return prepare_query(text, self._outbound(prefixes=tuple(PREFIXES.items())), self.config.syntax_limits)
+
+    def prepare_update(self, text: str) -> PreparedUpdate:
+        return prepare_update(text, self._outbound(), self.config.syntax_limits)
+
+    def _outbound(self, **values) -> Outbound:
+        c = self.config
+        return Outbound(c.service_allowlist, c.service_limits, c.max_rows, c.service_network, **values)
 
     def version(self) -> str:
         """The published generation (raises StoreError when there is none).
@@ -75,3 +97,16 @@ class Runtime:
 
 def runtime() -> Runtime:
     return current_app.extensions["zgckg"]
+
+
+ARRIVED = "zgckg.arrived"
+"""WSGI environ key: when the request was in (monotonic seconds), set by the server's front or on arrival."""
+
+
+def note_arrival() -> None:
+    request.environ.setdefault(ARRIVED, time.monotonic())
+
+
+def arrived() -> float:
+    """When the request came in (monotonic seconds): its time limit counts from there."""
+    return request.environ.get(ARRIVED) or time.monotonic()

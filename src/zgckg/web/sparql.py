@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
 
-from ..kg import guard
-from ..kg.executor import Answer, QueryJob
+from ..kg.executor import QueryJob
+from ..kg.prepared import PreparedQuery
 from . import accesslog, description
 from .conditional import add_validators, etag_for, is_fresh, not_modified
 from .errors import HttpError
@@ -19,7 +19,7 @@ from .formats import GRAPHS, SOLUTIONS
 from .negotiation import best, choose, offered
 from .protocol import QueryRequest, read_query
 from .responses import VARY, accepts_gzip, answer_response
-from .runtime import Runtime, runtime
+from .runtime import Runtime, arrived, runtime
 from .security import add_cors, preflight
 
 bp = Blueprint("sparql", __name__)
@@ -54,50 +54,47 @@ def answer(rt: Runtime, query: QueryRequest) -> Response:
         choice.solutions.serializer if choice.solutions else None,
         choice.graph.serializer if choice.graph else None,
     )
-    if guard.scan(query.text).services:  # a remote answer may change while the store does not
-        return _fresh_answer(rt, query, version, choice)
+    compress = accepts_gzip(request)
+    cache_key = (*key, compress)
+    found = rt.cache.get(version, cache_key)  # only answers without SERVICE are ever kept
+    prepared = None
+    if found is None:
+        prepared = rt.prepare_query(query.text)
+        if prepared.remote:  # a remote answer may change while the store does not
+            return _fresh_answer(rt, query, prepared, version, choice)
     etag, modified = etag_for(version, key), rt.last_modified(version)
     if is_fresh(request, etag, modified):
         accesslog.note(cache="revalidated")
         return _vary(not_modified(etag, modified))
-    found = _cached_or_run(rt, query, version, key, choice)
+    accesslog.note(cache="hit" if found else "miss")
+    if found is None:
+        job = _job(rt, query, prepared, version, choice, compress)
+        found = rt.readers.run(job, query.timeout, started=arrived())
+        rt.cache.put(cache_key, found)
     if found.version != version:  # the worker found a newer generation: validators follow the answer
         etag, modified = etag_for(found.version, key), rt.last_modified(found.version)
     accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version)
     return add_validators(answer_response(found, request), etag, modified)
 
 
-def _fresh_answer(rt: Runtime, query: QueryRequest, version: str, choice) -> Response:
+def _fresh_answer(rt: Runtime, query: QueryRequest, prepared: PreparedQuery, version: str, choice) -> Response:
     """An answer that involves SERVICE: run every time, never cached, sent without validators."""
-    found = rt.readers.run(_job(rt, query, version, choice, accepts_gzip(request)), query.timeout)
+    job = _job(rt, query, prepared, version, choice, accepts_gzip(request))
+    found = rt.readers.run(job, query.timeout, started=arrived())
     accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version, cache="bypass")
     response = answer_response(found, request)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _cached_or_run(rt: Runtime, query: QueryRequest, version: str, key: tuple, choice) -> Answer:
-    compress = accepts_gzip(request)
-    cache_key = (*key, compress)
-    found = rt.cache.get(version, cache_key)
-    accesslog.note(cache="hit" if found else "miss")
-    if found is not None:
-        return found
-    found = rt.readers.run(_job(rt, query, version, choice, compress), query.timeout)
-    rt.cache.put(cache_key, found)
-    return found
-
-
-def _job(rt: Runtime, query: QueryRequest, version: str, choice, compress: bool) -> QueryJob:
+def _job(rt: Runtime, query: QueryRequest, prepared: PreparedQuery, version: str, choice, compress: bool) -> QueryJob:
     return QueryJob(
-        query.text, version,
+        prepared.text, version, has_dataset_clause=prepared.has_dataset_clause,
         solutions_format=choice.solutions.serializer if choice.solutions else None,
         graph_format=choice.graph.serializer if choice.graph else None,
         default_graphs=query.default_graphs, named_graphs=query.named_graphs,
         union=rt.config.union_default_graph, max_rows=query.max_rows, gzip=compress,
-        allowlist=rt.config.service_allowlist, spool=rt.readers.spool_path(),
-        service_connect_timeout=rt.config.service_connect_timeout,
-        service_read_timeout=rt.config.service_read_timeout, network=rt.config.service_network,
+        spool=rt.readers.spool_path(),
     )
 
 

@@ -3,7 +3,8 @@
 The update runs in the writer process on a new store generation (a checkpoint of the current one) that
 is published only when the whole request succeeded, under the same time limit as queries: an update cut
 at its limit leaves the store as it was. SERVICE and LOAD targets are checked like everywhere else; an
-allowed LOAD is fetched by the writer itself with timeouts and a size cap.
+allowed LOAD is fetched by this process (with timeouts and a size cap) before the writer, which has no
+network, applies the update.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from ..kg.executor import UpdateJob
 from . import accesslog
 from .protocol import read_update
 from .responses import no_content
-from .runtime import runtime
+from .runtime import arrived, runtime
 from .security import require_write_token
 
 bp = Blueprint("update", __name__)
@@ -27,11 +28,7 @@ def update() -> Response:
     require_write_token(request, rt.config)
     change = read_update(request, rt.config)
     g.sparql_text = change.text
-    job = UpdateJob(
-        change.text, rt.config.service_allowlist, max_rows=rt.config.max_rows,
-        service_connect_timeout=rt.config.service_connect_timeout,
-        service_read_timeout=rt.config.service_read_timeout, network=rt.config.service_network,
-    )
-    written = rt.writer.run(job, change.timeout)
+    prepared = rt.prepare_update(change.text)
+    written = rt.writer.run(UpdateJob(prepared.text, steps=prepared.steps), change.timeout, started=arrived())
     accesslog.note(version=written.version)
     return no_content()

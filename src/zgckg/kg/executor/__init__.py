@@ -19,10 +19,11 @@ is gone, so no worker outlives the server, even one killed with SIGKILL.
     jobs.py       the messages: jobs in, answers out
     pool.py       the web process's side: hand out jobs, wait, kill past the limit
     worker.py     a worker's loop
-    reads.py      answering queries (guard, dataset, serialisation)
+    reads.py      answering prepared queries (dataset, serialisation)
     writes.py     applying updates and graph store writes to a new generation
     output.py     where answers are written: memory or spool, gzip, row counting
     failures.py   what a worker reports when a job fails
+    sandbox.py    no network in a worker: a seccomp filter
 """
 
 from .failures import (

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..guard import SYSTEM, Limits, Network
-
-_LIMITS = Limits()
+from ..prepared import UpdateStep
 
 
 @dataclass(frozen=True)
 class QueryJob:
-    """A SPARQL query and how to answer it. Formats are pyoxigraph format names, None if none is acceptable."""
+    """A prepared SPARQL query (it names no remote) and how to answer it. Formats are pyoxigraph format
+    names, None if none is acceptable."""
 
     text: str
     version: str
+    has_dataset_clause: bool = False
     solutions_format: str | None = "JSON"
     graph_format: str | None = "TURTLE"
     default_graphs: tuple[str, ...] | None = None
@@ -25,11 +25,7 @@ class QueryJob:
     union: bool = True
     max_rows: int = 100_000
     gzip: bool = False
-    allowlist: tuple[str, ...] = ()
     spool: str = ""
-    service_connect_timeout: float = _LIMITS.connect_timeout
-    service_read_timeout: float = _LIMITS.read_timeout
-    network: Network = SYSTEM
 
 
 @dataclass(frozen=True)
@@ -45,15 +41,11 @@ class GraphReadJob:
 
 @dataclass(frozen=True)
 class UpdateJob:
-    """A SPARQL update; SERVICE in its WHERE clauses and LOAD reach out under the same limits as queries."""
+    """A prepared SPARQL update: SERVICE already answered, LOAD sources already fetched (see ``prepared``)."""
 
     text: str
-    allowlist: tuple[str, ...] = ()
     base_iri: str | None = None
-    max_rows: int = 100_000
-    service_connect_timeout: float = _LIMITS.connect_timeout
-    service_read_timeout: float = _LIMITS.read_timeout
-    network: Network = SYSTEM
+    steps: tuple[UpdateStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,8 +71,6 @@ class Answer:
     rows: int | None
     encoding: str | None
     version: str
-    cacheable: bool = True
-    """False when the answer holds what remote endpoints said (SERVICE): it can change without the store."""
 
 
 @dataclass(frozen=True)

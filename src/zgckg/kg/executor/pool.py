@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import math
@@ -10,13 +11,14 @@ import os
 import queue
 import select
 import shutil
+import signal
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from ...errors import QueryTimeout
+from ...errors import QueryTimeout, ServeError
 from .failures import REPORTABLE, WorkerCrashed, WorkerLost, WorkersBusy
 from .worker import worker_main
 
@@ -24,10 +26,11 @@ log = logging.getLogger(__name__)
 
 
 class _Worker:
-    def __init__(self, ctx, store_root: str, memory_bytes: int):
+    def __init__(self, ctx, store_root: str, memory_bytes: int, no_network: bool):
         self.conn, child = ctx.Pipe()
         alive_child, self._alive = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=worker_main, args=(child, alive_child, store_root, memory_bytes), daemon=True)
+        self.process = ctx.Process(target=worker_main, args=(child, alive_child, store_root, memory_bytes, no_network),
+                                   daemon=True)
         self.process.start()
         child.close()
         alive_child.close()
@@ -48,13 +51,17 @@ class _Worker:
             self._poller.register(self.conn.fileno(), select.POLLIN)
         return bool(self._poller.poll(max(0, math.ceil(timeout * 1000))))
 
-    def wait_ready(self, timeout: float) -> bool:
+    def wait_ready(self, timeout: float) -> str | None:
+        """None once the worker reports ready; otherwise why it did not start (the reason it gave, if any)."""
         if not self.wait_reply(timeout):
-            return False
+            return f"it did not report ready within {timeout:g} s"
         try:
-            return self.conn.recv()[0] == "ready"
+            reply = self.conn.recv()
         except (EOFError, OSError):
-            return False
+            return "it ended before reporting ready"
+        if reply[0] == "ready":
+            return None
+        return reply[1] if reply[0] == "failed" else f"its first message was {reply[0]!r}, not ready"
 
     def kill(self) -> None:
         self.process.kill()
@@ -86,13 +93,18 @@ class WorkerPool:
 
     Each worker answers reads from a copy in memory of a generation whose files take at most
     ``memory_bytes`` (see :func:`~zgckg.kg.store.open_for_reading`); 0 reads from disk.
+
+    Workers run without network sockets (see :mod:`.sandbox`) unless ``network`` is true, which is only
+    for platforms without seccomp: a worker that cannot drop the network does not start.
     """
 
     START_TIMEOUT = 60.0
 
-    def __init__(self, store_root: Path, size: int, *, name: str = "reader", memory_bytes: int = 0):
+    def __init__(self, store_root: Path, size: int, *, name: str = "reader", memory_bytes: int = 0,
+                 network: bool = False):
         self.store_root = str(store_root)
         self.memory_bytes = memory_bytes
+        self.network = network
         self.size = max(1, size)
         self.name = name
         self.spool_dir = Path(tempfile.mkdtemp(prefix=f"zgckg-{name}-spool-"))
@@ -104,11 +116,13 @@ class WorkerPool:
         self._closed = False
         self._ids = itertools.count()
         self._starters: list[threading.Thread] = []
+        self._failures: list[str] = []  # why workers did not start, in the order they gave up
+        self._crashed: dict[str, None] = {}  # jobs that crashed a worker, oldest first
         self.killed: list[int] = []
         """PIDs of workers ended for overrunning their limit (kept for inspection)."""
 
     def start(self, wait: bool = True) -> "WorkerPool":
-        """Start the workers in parallel; with ``wait``, return once they are ready."""
+        """Start the workers in parallel; with ``wait``, return once they are ready (see :meth:`wait_started`)."""
         self._starters = [threading.Thread(target=self._add_worker, daemon=True) for _ in range(self.size)]
         for starter in self._starters:
             starter.start()
@@ -117,8 +131,19 @@ class WorkerPool:
         return self
 
     def wait_started(self) -> None:
+        """Return once each worker has started or given up; ServeError, the pool closed, if none started.
+
+        A pool without a worker would only time out every job, so its failure is the server's: the error
+        carries the reason the workers gave (which names the setting to change when it is the sandbox).
+        """
         for starter in self._starters:
             starter.join()
+        with self._lock:
+            started = bool(self._all) or self._closed
+            reasons = list(dict.fromkeys(self._failures))  # the same reason from each worker, said once
+        if not started:
+            self.close()
+            raise ServeError(f"no {self.name} worker could start: {'; '.join(reasons) or 'no reason given'}")
 
     def pids(self) -> list[int]:
         with self._lock:
@@ -128,13 +153,17 @@ class WorkerPool:
         """A fresh file name in the spool directory, for a job whose answer may be large."""
         return f"{self._spool_prefix}{next(self._ids)}"
 
-    def run(self, job: Any, timeout: float) -> Any:
-        """The job's result, or the domain error it raised; QueryTimeout when it overruns ``timeout``."""
-        deadline = time.monotonic() + timeout
-        try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise WorkersBusy(self.size, timeout) from None
+    def run(self, job: Any, timeout: float, *, started: float | None = None) -> Any:
+        """The job's result, or the domain error it raised; QueryTimeout when it overruns ``timeout``.
+
+        ``started`` (monotonic seconds) is when the request began: time spent before, waiting for a thread
+        or for a SERVICE answer, counts toward ``timeout`` as the wait for a worker does.
+        """
+        deadline = (time.monotonic() if started is None else started) + timeout
+        key = _crash_key(job)
+        if key in self._crashed:
+            raise WorkerLost(REPEATED_CRASH)
+        worker = self._take(deadline, timeout)
         try:
             worker.conn.send(job)
             if not worker.wait_reply(deadline - time.monotonic()):
@@ -145,9 +174,36 @@ class WorkerPool:
         except (EOFError, OSError):
             self._replace(worker)
             _remove_spool(job)
+            self._note_crash(worker, key, job)
             raise WorkerLost() from None
         self._idle.put(worker)
         return _unpack(reply)
+
+    def _take(self, deadline: float, timeout: float) -> _Worker:
+        """A free worker that is still alive (one that died while idle is replaced, not handed a job)."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise QueryTimeout(timeout)
+            try:
+                worker = self._idle.get(timeout=left)
+            except queue.Empty:
+                raise WorkersBusy(self.size, timeout) from None
+            if worker.process.is_alive():
+                return worker
+            self._replace(worker)
+
+    def _note_crash(self, worker: _Worker, key: str | None, job: Any) -> None:
+        """A job whose worker crashed (a signal such as SIGSEGV, not a kill from outside) is never run again:
+        run again, it would only take down the next worker, and the next."""
+        if key is None or worker.process.exitcode not in _CRASH_CODES:
+            return
+        with self._lock:
+            self._crashed[key] = None
+            while len(self._crashed) > 1024:
+                self._crashed.pop(next(iter(self._crashed)))
+        log.warning("a %s ended its %s worker with signal %d; it will not be run again: %.200r",
+                    type(job).__name__, self.name, -worker.process.exitcode, getattr(job, "text", ""))
 
     def close(self) -> None:
         with self._lock:
@@ -159,9 +215,12 @@ class WorkerPool:
         shutil.rmtree(self.spool_dir, ignore_errors=True)
 
     def _add_worker(self) -> None:
-        worker = _Worker(self._ctx, self.store_root, self.memory_bytes)
-        if not worker.wait_ready(self.START_TIMEOUT):
-            log.error("a %s worker (pid %s) did not start", self.name, worker.pid)
+        worker = _Worker(self._ctx, self.store_root, self.memory_bytes, not self.network)
+        failure = worker.wait_ready(self.START_TIMEOUT)
+        if failure is not None:
+            log.error("a %s worker (pid %s) did not start: %s", self.name, worker.pid, failure)
+            with self._lock:
+                self._failures.append(failure)
             worker.kill()
             return
         with self._lock:
@@ -181,6 +240,15 @@ class WorkerPool:
             self.killed.append(worker.pid)
         if not closed:
             threading.Thread(target=self._add_worker, daemon=True).start()
+
+
+REPEATED_CRASH = "this request ended the process that ran it before, so it is not run again; simplify it"
+_CRASH_CODES = {-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS, -signal.SIGILL, -signal.SIGFPE}
+
+
+def _crash_key(job: Any) -> str | None:
+    text = getattr(job, "text", None)
+    return None if text is None else hashlib.sha256(f"{type(job).__name__}\0{text}".encode()).hexdigest()
 
 
 def _remove_spool(job: Any) -> None:

@@ -1,20 +1,17 @@
-"""Answering queries inside a worker: the guard, SERVICE answered by us, the dataset, then serialisation
-with limits."""
+"""Answering prepared queries inside a worker: the dataset, then serialisation with limits."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyoxigraph as ox
 
-from ...errors import ForbiddenOperation, QuerySyntaxError
+from ...errors import QuerySyntaxError
 from ...namespaces import PREFIXES
-from .. import federation, guard
 from .failures import GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded
-from .jobs import Answer, GraphReadJob, QueryJob, UpdateJob
+from .jobs import Answer, GraphReadJob, QueryJob
 from .output import RowCounter, Sink, exact_rows
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
@@ -30,7 +27,7 @@ def syntax_error(exc: SyntaxError) -> QuerySyntaxError:
     return QuerySyntaxError(message, exc.lineno, exc.offset)
 
 
-def dataset_arguments(job: QueryJob, has_dataset_clause: bool) -> dict[str, Any]:
+def dataset_arguments(job: QueryJob) -> dict[str, Any]:
     """pyoxigraph arguments for the query's dataset.
 
     A protocol dataset (default-graph-uri / named-graph-uri) replaces the query's FROM clauses, and
@@ -42,74 +39,20 @@ def dataset_arguments(job: QueryJob, has_dataset_clause: bool) -> dict[str, Any]
             "default_graph": [ox.NamedNode(g) for g in job.default_graphs or ()],
             "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()],
         }
-    if job.union and not has_dataset_clause:
+    if job.union and not job.has_dataset_clause:
         return {"use_default_graph_as_union": True}
     return {}
 
 
-def run_query(store: ox.Store, job: QueryJob, found: guard.Scan):
-    # LOAD is not part of the query grammar (the parser rejects it): only SERVICE reaches the network
-    services = guard.Scan(tuple(r for r in found.reaches if r.keyword == "SERVICE"), found.has_dataset_clause)
-    text = checked_text(job.text, services, job.allowlist, _parse_query, job.network.resolve)
-    if services.reaches:
-        text = federated(text, _parse_query, outbound_of(job), QueryFailed)
+def run_query(store: ox.Store, job: QueryJob):
     try:
-        return store.query(text, **dataset_arguments(job, found.has_dataset_clause))
-    except SyntaxError as exc:
+        return store.query(job.text, prefixes=PREFIXES, **dataset_arguments(job))
+    except SyntaxError as exc:  # what the grammar allows but the engine refuses (a variable bound twice…)
         raise syntax_error(exc) from None
-
-
-def _parse_query(text: str) -> None:
-    ox.Store().query(text)  # an empty store: the neutralised text can connect nowhere
-
-
-def checked_text(text: str, found: guard.Scan, allowlist: tuple[str, ...], parse,
-                 resolve: guard.Resolver = guard.resolve_addresses) -> str:
-    """The text to run once the guard has passed it (see ``guard.enforce``).
-
-    A request both refused and malformed is answered as malformed: the client has its syntax to fix
-    first, and a refusal would hide the parser's message. ``parse`` gets the text with every target
-    replaced by one that cannot connect, so checking the syntax never reaches the network.
-    """
-    try:
-        return guard.enforce(text, found, allowlist, resolve)
-    except ForbiddenOperation:
-        check_syntax(text, parse)
-        raise
-
-
-def check_syntax(text: str, parse) -> None:
-    """QuerySyntaxError unless ``parse`` accepts the text with every target neutralised."""
-    try:
-        parse(guard.neutralised(text, guard.scan(text)))
-    except SyntaxError as exc:
-        raise syntax_error(exc) from None
-    except (OSError, RuntimeError, ValueError):
-        pass  # it parsed; only the stand-in target failed
-
-
-def outbound_of(job: QueryJob | UpdateJob) -> federation.Outbound:
-    """Where a job's SERVICE clauses may connect, and with which limits."""
-    limits = guard.Limits(job.service_connect_timeout, job.service_read_timeout)
-    base_iri = job.base_iri if isinstance(job, UpdateJob) else None
-    return federation.Outbound(job.allowlist, limits, job.max_rows, job.network, base_iri)
-
-
-def federated(text: str, parse, outbound: federation.Outbound, failure: type) -> str:
-    """The text with every SERVICE answered by this server (see ``federation``), as ``failure`` if one fails.
-
-    The syntax is checked first, so a malformed request contacts no one.
-    """
-    check_syntax(text, parse)
-    try:
-        return federation.inline_services(text, outbound)
-    except guard.RemoteFailed as exc:
-        raise failure(str(exc)) from None
 
 
 def answer_query(store: ox.Store, job: QueryJob, version: str) -> Answer:
-    found = guard.scan(job.text)
-    result = run_query(store, job, found)
+    result = run_query(store, job)
     try:
         if isinstance(result, ox.QueryTriples):
             answer = _answer_graph(result, job, version)
@@ -117,8 +60,6 @@ def answer_query(store: ox.Store, job: QueryJob, version: str) -> Answer:
             answer = _answer_solutions(result, job, version)
     except (OSError, RuntimeError, ValueError) as exc:  # raised by the engine while it evaluates
         raise QueryFailed(str(exc)) from None
-    if found.services:  # what a remote said may change while the store does not
-        answer = dataclasses.replace(answer, cacheable=False)
     return answer
 
 

@@ -1,4 +1,4 @@
-"""A worker process's life: report ready, answer jobs from the pipe, exit with the parent."""
+"""A worker process's life: drop the network, report ready, answer jobs from the pipe, exit with the parent."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ...errors import StoreError
+from ...errors import SandboxUnavailable, StoreError
 from ..store import StoreDir, open_for_reading
 from .failures import REPORTABLE
 from .jobs import GraphReadJob, GraphWriteJob, QueryJob, UpdateJob
 from .reads import answer_graph_read, answer_query
+from .sandbox import drop_network
 from .writes import apply_update, write_graph
 
 
@@ -62,8 +63,18 @@ def handle(job: Any, reader: _Reader, store_dir: StoreDir) -> Any:
     raise TypeError(f"unknown job {type(job).__name__}")
 
 
-def worker_main(conn, parent_alive, store_root: str, memory_bytes: int) -> None:
-    """A worker's life: report ready, then answer jobs until the pipe closes."""
+def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_network: bool = True) -> None:
+    """A worker's life: drop the network, report ready, then answer jobs until the pipe closes.
+
+    With ``no_network`` (the default) nothing else runs before the sandbox is in place; a worker that
+    cannot install it reports ``("failed", reason)`` instead of ready, and ends.
+    """
+    if no_network:
+        try:
+            drop_network()
+        except SandboxUnavailable as exc:
+            conn.send(("failed", str(exc)))
+            return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
     threading.Thread(target=_exit_with_parent, args=(parent_alive,), daemon=True).start()
     store_dir = StoreDir(Path(store_root))

@@ -1,33 +1,27 @@
-"""Applying updates and Graph Store writes inside the writer: a new generation, published whole or not at all."""
+"""Applying prepared updates and Graph Store writes inside the writer: a new generation, published whole or
+not at all. SERVICE and LOAD were answered before the job came (see ``prepared``): the writer connects
+nowhere."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ...errors import DataError, ForbiddenOperation
-from .. import guard
+from ...errors import DataError
+from ..prepared import UpdateStep
 from ..store import StoreDir
 from .failures import GraphNotFound, UpdateFailed
 from .jobs import GraphWriteJob, UpdateJob, Written
-from .reads import checked_text, federated, graph_node, outbound_of, syntax_error
+from .reads import graph_node, syntax_error
 
 
 def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
-    # checked before any work, so a refused target is never contacted and a refusal costs no checkpoint;
-    # SERVICE is answered before the checkpoint too, so a remote that fails costs none either
-    text = checked_text(job.text, guard.scan(job.text), job.allowlist, _parse_update, job.network.resolve)
-    reaches = guard.scan(text).reaches
-    if any(r.keyword == "SERVICE" for r in reaches):
-        text = federated(text, _parse_update, outbound_of(job), UpdateFailed)
-        reaches = guard.scan(text).reaches
-    fetch = any(r.keyword == "LOAD" and r.iri != guard.REFUSED for r in reaches)
-
     def change(store: ox.Store) -> None:
         try:
-            if fetch:
-                _apply_operations(store, text, job)
+            if job.steps:
+                for step in job.steps:
+                    _apply(store, step, job.base_iri)
             else:
-                store.update(text, base_iri=job.base_iri)
+                store.update(job.text, base_iri=job.base_iri)
         except SyntaxError as exc:
             raise syntax_error(exc) from None
         except (OSError, RuntimeError, ValueError) as exc:
@@ -37,33 +31,24 @@ def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
     return Written(store_dir.version())
 
 
-def _parse_update(text: str) -> None:
-    # pyoxigraph has no parse-only call for updates: run it against an empty store in memory, where
-    # every SERVICE and LOAD target has been replaced by one that cannot connect
-    ox.Store().update(text)
-
-
-def _apply_operations(store: ox.Store, text: str, job: UpdateJob) -> None:
-    """An update with LOAD: LOADs fetched here (checked, pinned, capped), the rest run by pyoxigraph."""
-    for operation in guard.split_update(text):
-        if operation.load is None:
-            store.update(operation.text, base_iri=job.base_iri)
-        elif operation.load.source != guard.REFUSED:  # a refused SILENT LOAD loads nothing
-            _load(store, operation.load, job)
-
-
-def _load(store: ox.Store, request: guard.LoadRequest, job: UpdateJob) -> None:
-    limits = guard.Limits(job.service_connect_timeout, job.service_read_timeout)
+def _apply(store: ox.Store, step: UpdateStep, base_iri: str | None) -> None:
+    """One operation of an update that loads: run by the engine, or data loaded (a SILENT failure: nothing)."""
+    if step.text is not None:
+        store.update(step.text, base_iri=base_iri)
+        return
+    if step.load is None:
+        return
     try:
-        fetched = guard.fetch(request.source, job.allowlist, limits, job.network)
-        fmt = _rdf_format(fetched.content_type, fetched.url)
-        store.load(fetched.body, fmt, base_iri=fetched.url, to_graph=graph_node(request.graph))
-    except guard.RemoteFailed as exc:
-        if not request.silent:
-            raise UpdateFailed(str(exc)) from None
-    except (ForbiddenOperation, SyntaxError, ValueError) as exc:
-        if not request.silent:
-            raise UpdateFailed(f"LOAD <{request.source}>: {exc}") from None
+        fmt = _rdf_format(step.load.content_type, step.load.url)
+        store.load(step.load.body, fmt, base_iri=step.load.url, to_graph=graph_node(step.graph))
+    except ValueError as exc:
+        problem = str(exc)
+    except SyntaxError:  # the parser's message may quote the remote's data: not repeated
+        problem = f"the data is not valid {fmt.name}"
+    else:
+        return
+    if not step.silent:
+        raise UpdateFailed(f"LOAD <{step.load.url}>: {problem}")
 
 
 def _rdf_format(content_type: str | None, url: str) -> ox.RdfFormat:
