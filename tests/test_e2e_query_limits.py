@@ -89,3 +89,21 @@ def test_insert_data_is_not_held_to_the_pattern_cap(server):
     count = requests.get(url + "/sparql", params={
         "query": "SELECT (COUNT(*) AS ?n) { ?s <http://x.example/p> ?o }"}).json()
     assert count["results"]["bindings"][0]["n"]["value"] == "3000"
+
+
+def test_the_limits_are_settings_of_serve(tmp_path):
+    store_dir = build_web_store(tmp_path / "store")
+    process, url = start_server(store_dir.root, "--max-query-depth", "8", "--max-query-length", "300",
+                                "--max-triple-patterns", "3")
+    try:
+        def status(text: str) -> tuple[int, str]:
+            response = requests.post(url + "/sparql", data=text, headers=QUERY)
+            return response.status_code, response.text
+
+        assert status(f"ASK {{ FILTER({nested(6)} = 1) }}")[0] == 200
+        assert "limit of 8" in status(f"ASK {{ FILTER({nested(9)} = 1) }}")[1]
+        assert "limit of 300" in status("ASK { " + "FILTER(true) " * 30 + "}")[1]
+        assert status("ASK { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")[0] == 200
+        assert "limit of 3" in status("ASK { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")[1]
+    finally:
+        stop(process)

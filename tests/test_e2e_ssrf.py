@@ -1,14 +1,27 @@
 """End to end: SERVICE and LOAD never open a connection to a loopback listener, allow-listed or not; an
-allowed SERVICE is answered by the server itself, within its connect and read timeouts."""
+allowed SERVICE is answered by the server itself, within its connect and read timeouts. Against the real
+`zgckg serve` with writes on: the texts that got past the old regex lexer, and thousands of generated
+variants (tests/sparql_variants.py), reach no canary, leak nothing of its answer, and get 4xx, never 500."""
 
+import os
 import select
 import socket
+import subprocess
+import sys
 import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
 
 from conftest import WEB_TOKEN, LiveServer, SparqlEndpoint, build_web_store, remote_network
+from sparql_variants import Canary, interleaved, known_bypasses, known_load_bypasses, variants
+from zgckg.errors import QuerySyntaxError, QueryTooComplex
+from zgckg.kg.sparql import parse_query, parse_update
+from zgckg.namespaces import PREFIXES
 
 
 def open_listener() -> socket.socket:
@@ -238,3 +251,236 @@ def test_an_update_whose_service_never_answers_changes_nothing(federating_server
     assert "read timeout of 1 s" in response.text and time.monotonic() - started < 5
     ask, _ = timed_query(federating_server, f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     assert ask.json()["boolean"] is False
+
+
+# --- the real `zgckg serve` with writes on, against the known bypasses and generated variants --------------
+#
+# The old server found SERVICE and LOAD with a regex lexer that read some texts differently from the engine;
+# what it missed, the engine's own HTTP client fetched, and the remote's answer came back in the error. Here
+# the canaries answer with a secret (status 200 from one, 500 from the other): no request may reach them,
+# and the secret may appear in no response and no line the server logs.
+
+SERVE_TOKEN = "ssrf-serve-token"
+SECRET = f"SECRET-{uuid.uuid4()}"
+E2E_VARIANTS = 2400  # all the differential test's variants: about 10 s over one keep-alive connection
+GET_LIMIT = 2000  # longer texts go by POST only, so a GET is never refused for its URL's length
+
+
+@pytest.fixture(scope="module")
+def secret_canaries():
+    canaries = (Canary(body=SECRET.encode(), status=200), Canary(body=SECRET.encode(), status=500))
+    yield canaries
+    for canary in canaries:
+        canary.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Served:
+    url: str
+    process: subprocess.Popen
+    stdout: Path
+    stderr: Path
+
+    def logs(self) -> str:
+        return self.stdout.read_text(errors="replace") + self.stderr.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """`zgckg serve` in a subprocess with a write token and the loopback names on the allow-list (they must
+    stay refused: they resolve to loopback addresses); its stdout and stderr go to files."""
+    root = tmp_path_factory.mktemp("ssrf-served")
+    store_dir = build_web_store(root / "store")
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "zgckg"), "serve", "--store", str(store_dir.root),
+               "--port", str(port), "--write-token", SERVE_TOKEN, "--workers", "2", "--timeout", "10",
+               "--service-allow", "127.0.0.1", "--service-allow", "localhost",
+               "--service-connect-timeout", "1", "--service-read-timeout", "1"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZGCKG_")}
+    stdout, stderr = root / "stdout.log", root / "stderr.log"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+    server = Served(f"http://127.0.0.1:{port}", process, stdout, stderr)
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                requests.get(server.url + "/sparql", params={"query": "ASK {}"}, timeout=1)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None, server.logs()
+                assert time.monotonic() < deadline, "the server did not start: " + server.logs()
+                time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+QUERY_METHODS = ("get", "form", "body")
+
+
+def send_query(session: requests.Session, url: str, text: str, method: str) -> requests.Response:
+    if method == "get":
+        return session.get(url + "/sparql", params={"query": text}, timeout=30)
+    if method == "form":
+        return session.post(url + "/sparql", data={"query": text}, timeout=30)
+    return session.post(url + "/sparql", data=text.encode(), timeout=30,
+                        headers={"Content-Type": "application/sparql-query"})
+
+
+def send_update(session: requests.Session, url: str, text: str, method: str) -> requests.Response:
+    auth = {"Authorization": f"Bearer {SERVE_TOKEN}"}
+    if method == "form":
+        return session.post(url + "/update", data={"update": text}, headers=auth, timeout=30)
+    return session.post(url + "/update", data=text.encode(), timeout=30,
+                        headers={**auth, "Content-Type": "application/sparql-update"})
+
+
+def expected_statuses(kind: str, text: str) -> tuple[str, set[int]]:
+    """How the server should answer, from the parser's reading (the server's own): a syntax error or a
+    limit is 400; a SERVICE or LOAD that is not SILENT (or nested, or with a variable target) is refused,
+    403, as every target here is a loopback one; what is left runs (or the engine refuses it, 400)."""
+    try:
+        reading = parse_query(text, prefixes=PREFIXES) if kind == "query" else parse_update(text)
+    except (QuerySyntaxError, QueryTooComplex):
+        return "invalid", {400}
+    except Exception as exc:  # the parser itself failed: still a client's error, never a 500
+        return f"parser failed ({type(exc).__name__})", {400}
+    if any(s.inner or not s.silent or s.iri is None for s in reading.services):
+        return "refused service", {403}
+    if any(not load.silent for load in reading.loads):
+        return "refused load", {403}
+    return "runs", ({200, 400} if kind == "query" else {204, 400})
+
+
+@dataclass
+class Exchange:
+    label: str
+    kind: str
+    method: str
+    text: str
+    status: int
+    body: str
+    why: str
+    allowed: set[int]
+    hits: list
+
+    def show(self) -> str:
+        return (f"{self.label} {self.kind} via {self.method}: status {self.status} ({self.why}: expected "
+                f"{sorted(self.allowed)}), canary hits {[h.path for h in self.hits]}\n  text: {self.text!r}\n"
+                f"  body: {self.body[:300]!r}")
+
+
+def exchange(session, server: Served, canaries, label: str, kind: str, text: str, method: str) -> Exchange:
+    send = send_query if kind == "query" else send_update
+    response = send(session, server.url, text, method)
+    hits = [hit for canary in canaries for hit in canary.take()]
+    why, allowed = expected_statuses(kind, text)
+    return Exchange(label, kind, method, text, response.status_code, response.text, why, allowed, hits)
+
+
+def problems(exchanges: list[Exchange]) -> list[str]:
+    found = []
+    for ex in exchanges:
+        if ex.hits:
+            found.append("reached a canary: " + ex.show())
+        elif SECRET in ex.body:
+            found.append("the canary's answer is in the response: " + ex.show())
+        elif ex.status >= 500 or ex.status not in ex.allowed:
+            found.append("unexpected status: " + ex.show())
+    return found
+
+
+@pytest.mark.parametrize("method", QUERY_METHODS)
+@pytest.mark.parametrize("name", list(known_bypasses("http://h")))
+def test_the_known_bypasses_reach_no_canary(served, secret_canaries, name, method):
+    with requests.Session() as session:
+        exchanges = [exchange(session, served, secret_canaries, name, "query", known_bypasses(c.base)[name], method)
+                     for c in secret_canaries]
+    assert not problems(exchanges), "\n".join(problems(exchanges))
+    assert {ex.status for ex in exchanges} == {403}
+    assert all("refused" in ex.body for ex in exchanges)
+
+
+@pytest.mark.parametrize("method", ("body", "form"))
+@pytest.mark.parametrize("name", list(known_load_bypasses("http://h")))
+def test_the_known_tricks_around_load_reach_no_canary_with_the_write_token(served, secret_canaries, name, method):
+    with requests.Session() as session:
+        exchanges = [exchange(session, served, secret_canaries, name, "update",
+                              known_load_bypasses(c.base)[name], method) for c in secret_canaries]
+    assert not problems(exchanges), "\n".join(problems(exchanges))
+    assert {ex.status for ex in exchanges} == {403}
+
+
+@pytest.fixture(scope="module")
+def variant_exchanges(served, secret_canaries) -> tuple[list[Exchange], float]:
+    """The first E2E_VARIANTS generated variants (by turns on the canary answering 200 and the one
+    answering 500), queries by GET, form POST and sparql-query POST in turn, updates with the token."""
+    lists = [variants(c.base, E2E_VARIANTS) for c in secret_canaries]
+    started = time.monotonic()
+    exchanges = []
+    with requests.Session() as session:
+        for i, variant in enumerate(interleaved(lists)):
+            if variant.kind == "query":
+                methods = QUERY_METHODS if len(variant.text) < GET_LIMIT else QUERY_METHODS[1:]
+            else:
+                methods = ("body", "form")
+            exchanges.append(exchange(session, served, secret_canaries, f"#{variant.number}", variant.kind,
+                                      variant.text, methods[i % len(methods)]))
+    return exchanges, time.monotonic() - started
+
+
+def test_generated_variants_reach_no_canary_and_get_4xx_when_refused(variant_exchanges, capsys):
+    exchanges, seconds = variant_exchanges
+    statuses = Counter((ex.kind, ex.status) for ex in exchanges)
+    reasons = Counter(ex.why for ex in exchanges)
+    with capsys.disabled():
+        print(f"\nSSRF end to end: {len(exchanges)} variants in {seconds:.1f} s; statuses "
+              + ", ".join(f"{kind} {status}: {n}" for (kind, status), n in sorted(statuses.items()))
+              + "; " + ", ".join(f"{why}: {n}" for why, n in sorted(reasons.items())))
+    assert len(exchanges) >= 1000
+    assert sum(ex.status == 403 for ex in exchanges) > 300  # refusals are what is tested, not parse errors
+    found = problems(exchanges)
+    shown = "\n".join(found[:25]) + (f"\n… and {len(found) - 25} more" if len(found) > 25 else "")
+    assert not found, f"{len(found)} of {len(exchanges)} variants:\n{shown}"
+
+
+def test_the_secret_is_in_no_line_the_server_logged(served, variant_exchanges):
+    logs = served.logs()
+    assert '"path": "/update"' in logs, "the server logged no request: the log capture is broken"
+    assert SECRET not in logs
+
+
+MALFORMED_AUTHORITY = [
+    ("query", "SELECT * WHERE {{ SERVICE <http://[::1/{path}> {{ }} }}", {400, 403}),
+    ("query", "SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1]:{port}/{path}> {{ }} }}", {200, 400}),
+    ("query", "BASE <http://a.example/> SELECT * WHERE {{ SERVICE <http://[::1/{path}> {{ }} }}", {400, 403}),
+    ("query", "BASE <http://a.example/> SELECT * WHERE {{ ?s ?p <http://[::1/{path}> }}", {400}),
+    ("update", "LOAD <http://[::1/{path}>", {400, 403}),
+    ("update", "LOAD SILENT <http://127.0.0.1]:{port}/{path}>", {204, 400}),
+    ("update", "INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <http://[::1/{path}> {{ ?s ?p ?o }} }}", {400, 403}),
+]
+
+
+@pytest.mark.parametrize(("kind", "template", "statuses"), MALFORMED_AUTHORITY)
+def test_a_target_whose_authority_python_cannot_split_is_a_client_error(served, secret_canaries, kind, template,
+                                                                        statuses):
+    # the engine refuses these IRIs; the server must refuse them too (or, SILENT, skip them), never answer
+    # "internal error", and connect nowhere
+    canary = secret_canaries[0]
+    text = template.format(port=canary.port, path="malformed")
+    with requests.Session() as session:
+        ex = exchange(session, served, secret_canaries, "malformed-authority", kind, text, "body")
+    assert not ex.hits
+    assert ex.status in statuses, ex.show()

@@ -333,6 +333,13 @@ def stats(store: Path | None) -> None:
               help="Seconds a connection has to send a request's headers before it is closed. Default: 5.")
 @click.option("--max-client-requests", type=click.IntRange(min=1), default=None, metavar="N",
               help="Requests one client address may have in flight at once (429 above it). Default: 16.")
+@click.option("--max-query-length", type=click.IntRange(min=1), default=None, metavar="CHARACTERS",
+              help="Longest query or update text (400 above it). Default: 200000.")
+@click.option("--max-query-depth", type=click.IntRange(min=1, max=200), default=None, metavar="N",
+              help="Brackets a query or update may nest (400 above it). Default: 64.")
+@click.option("--max-triple-patterns", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Triple patterns a query or update may have, INSERT/DELETE DATA aside (400 above it). "
+                   "Default: 2000.")
 @click.option("--dev", is_flag=True, help="Flask's development server with reloading, instead of granian.")
 @reports_errors
 def serve(store: Path | None, dev: bool, service_allow: tuple[str, ...], **flags: Any) -> None:

@@ -46,7 +46,7 @@ class Config:
     """A query worker copies the store into memory when its files take at most this many bytes on disk
     (queries run 2-8x faster; each worker then holds about 4x that in RAM); 0 always reads from disk."""
     threads: int = 8
-    """HTTP threads of the WSGI server."""
+    """Threads that run the app (the web front hands each complete request to one of them)."""
     timeout: float = 30.0
     """Seconds a query may run before it is stopped; a request may lower it, never raise it."""
     max_rows: int = 100_000

@@ -121,6 +121,8 @@ def read_solutions(service: str, fetched: outbound.Fetched, max_rows: int) -> tu
     if fmt not in (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML, ox.QueryResultsFormat.TSV):
         raise outbound.RemoteFailed("SERVICE", service, f"the answer is not SPARQL results (Content-Type {media or 'missing'})")
     rows: list[Row] = []
+    results = solution = None
+    over = False
     try:
         results = ox.parse_query_results(fetched.body, fmt)
         if not isinstance(results, ox.QuerySolutions):
@@ -128,12 +130,18 @@ def read_solutions(service: str, fetched: outbound.Fetched, max_rows: int) -> tu
         variables = list(results.variables)
         for solution in results:
             if len(rows) == max_rows:
-                raise outbound.RemoteFailed(
-                    "SERVICE", service, f"the answer has more than {max_rows} rows, the limit for one request; "
-                    "add a LIMIT inside the SERVICE pattern", over_limit=True)
+                over = True
+                break
             rows.append([solution[v] for v in variables])
     except (SyntaxError, ValueError, OSError):  # the parser's message may quote the answer: not repeated
         raise outbound.RemoteFailed("SERVICE", service, f"the answer could not be read as {fmt.name}") from None
+    finally:
+        # pyoxigraph's results may only be dropped by this thread: a traceback must not keep them alive
+        results = solution = None
+    if over:
+        raise outbound.RemoteFailed(
+            "SERVICE", service, f"the answer has more than {max_rows} rows, the limit for one request; "
+            "add a LIMIT inside the SERVICE pattern", over_limit=True)
     return variables, rows
 
 

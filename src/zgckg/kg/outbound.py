@@ -107,14 +107,17 @@ def check_target(
             f"{operation} with a target that is not a fixed IRI (a variable or an undeclared prefix) "
             "is refused: the server cannot check where it would connect"
         )
-    parts = urlsplit(iri)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(iri)
+        host = (parts.hostname or "").lower()
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # an authority Python cannot read ("http://[::1/x"): nothing to check, so refused
+        raise ForbiddenOperation(f"{operation} <{iri[:200]}> is refused: its host and port cannot be read") from None
     if parts.scheme not in ("http", "https") or not host:
         raise ForbiddenOperation(f"{operation} <{iri}> is refused: only http and https IRIs may be contacted")
     if host not in {h.lower() for h in allowlist}:
         raise ForbiddenOperation(f"{operation} <{iri}> is refused: host {host} is not on the allow-list; {HOW_TO_ALLOW}")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
         addresses = resolve(host, port)
     except (OSError, ValueError) as exc:
         raise ForbiddenOperation(f"{operation} <{iri}> is refused: host {host} cannot be resolved ({exc})") from None
@@ -190,7 +193,10 @@ def send(
         target = check_target(operation, url, allowlist, network.resolve)
         reply = exchange(operation, target, limits, network, method=method, headers=headers, body=body)
         if reply.status in _REDIRECTS and reply.location:
-            url = urljoin(url, reply.location)
+            try:
+                url = urljoin(url, reply.location)
+            except ValueError:
+                raise RemoteFailed(operation, iri, "the server redirected to a location that cannot be read") from None
             continue
         if not 200 <= reply.status < 300:
             # the reply's body is not echoed: it could be anything the remote host chose to send

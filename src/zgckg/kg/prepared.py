@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import ForbiddenOperation
 from . import federation, outbound
-from .executor.failures import QueryFailed, UpdateFailed
+from .executor import QueryFailed, UpdateFailed, UpdateStep
 from .federation import Outbound
 from .sparql import Load, Reading, SyntaxLimits, parse_query, parse_update
 
@@ -30,17 +30,6 @@ class PreparedQuery:
 
 
 @dataclass(frozen=True)
-class UpdateStep:
-    """One operation of an update that loads: an operation's text (with the declarations in force before
-    it) for the engine, or data fetched for a LOAD, or neither (a SILENT LOAD that failed)."""
-
-    text: str | None = None
-    load: outbound.Fetched | None = None
-    graph: str | None = None
-    silent: bool = False
-
-
-@dataclass(frozen=True)
 class PreparedUpdate:
     text: str
     steps: tuple[UpdateStep, ...] = ()
@@ -51,16 +40,22 @@ def prepare_query(text: str, policy: Outbound = Outbound(), limits: SyntaxLimits
     """The query, read and with every SERVICE answered; QuerySyntaxError, QueryTooComplex,
     ForbiddenOperation or QueryFailed (a remote that failed) when it cannot run."""
     prefixes = dict(policy.prefixes)
-    reading = parse_query(text, limits, prefixes)
+    reading = parse_query(text, limits, prefixes, policy.base_iri)
     if not reading.services:
         return PreparedQuery(text, reading.form, reading.has_dataset_clause, False)
-    rewritten = _served(_inlined(reading, policy, QueryFailed), parse_query, limits, prefixes, None)
+    rewritten = _served(_inlined(reading, policy, QueryFailed), parse_query, limits, prefixes, policy.base_iri)
     return PreparedQuery(rewritten.text, reading.form, reading.has_dataset_clause, True)
 
 
 def prepare_update(text: str, policy: Outbound = Outbound(), limits: SyntaxLimits = SyntaxLimits()) -> PreparedUpdate:
     """The update, read, with every SERVICE answered and every LOAD fetched (see :class:`UpdateStep`)."""
     reading = parse_update(text, limits, base_iri=policy.base_iri)
+    for load in reading.loads:  # every target checked before anything is asked or fetched
+        try:
+            policy.check("LOAD", load.iri)
+        except ForbiddenOperation:
+            if not load.silent:
+                raise
     if reading.services:
         reading = _served(_inlined(reading, policy, UpdateFailed), parse_update, limits, None, policy.base_iri)
     if not reading.loads:

@@ -30,13 +30,13 @@ from .failures import (
     GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded, UpdateFailed, WorkerCrashed, WorkerLost,
     WorkersBusy,
 )
-from .jobs import Answer, GraphReadJob, GraphWriteJob, QueryJob, UpdateJob, Written
+from .jobs import Answer, GraphReadJob, GraphWriteJob, QueryJob, UpdateJob, UpdateStep, Written
 from .output import RowCounter, Sink
 from .pool import WorkerPool
 from .reads import answer_query, dataset_arguments
 
 __all__ = [
     "Answer", "GraphNotFound", "GraphReadJob", "GraphWriteJob", "NotAcceptable", "QueryFailed", "QueryJob",
-    "RowCounter", "RowLimitExceeded", "Sink", "UpdateFailed", "UpdateJob", "WorkerCrashed", "WorkerLost",
+    "RowCounter", "RowLimitExceeded", "Sink", "UpdateFailed", "UpdateJob", "UpdateStep", "WorkerCrashed", "WorkerLost",
     "WorkerPool", "WorkersBusy", "Written", "answer_query", "dataset_arguments",
 ]

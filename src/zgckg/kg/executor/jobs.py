@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..prepared import UpdateStep
+from ..outbound import Fetched
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,17 @@ class GraphReadJob:
     format: str = "TURTLE"
     gzip: bool = False
     spool: str = ""
+
+
+@dataclass(frozen=True)
+class UpdateStep:
+    """One operation of an update that loads: an operation's text (with the declarations in force before
+    it) for the engine, or data fetched for a LOAD, or neither (a SILENT LOAD that failed)."""
+
+    text: str | None = None
+    load: Fetched | None = None
+    graph: str | None = None
+    silent: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from ...errors import DataError
-from ..prepared import UpdateStep
 from ..store import StoreDir
 from .failures import GraphNotFound, UpdateFailed
-from .jobs import GraphWriteJob, UpdateJob, Written
+from .jobs import GraphWriteJob, UpdateJob, UpdateStep, Written
 from .reads import graph_node, syntax_error
 
 

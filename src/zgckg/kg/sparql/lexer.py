@@ -62,9 +62,14 @@ class Token:
         return "the end of the text" if self.kind == "eof" else repr(self.text)
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """The significant tokens of ``text``, ending with one of kind ``eof``; QuerySyntaxError where none fits."""
-    at, size, match = 0, len(text), _TOKEN.match
+def tokens(text: str, start: int = 0, less_than: bool = False) -> Iterator[Token]:
+    """The significant tokens of ``text`` from ``start``, ending with one of kind ``eof``; QuerySyntaxError
+    where none fits. With ``less_than``, a ``<`` at ``start`` is the operator, not the start of an IRI."""
+    at, size, match = start, len(text), _TOKEN.match
+    if less_than and text.startswith("<", at):
+        width = 2 if text.startswith("<=", at) else 1
+        yield Token("punct", text[at : at + width], at, at + width)
+        at += width
     while at < size:
         found = match(text, at)
         if found is None:

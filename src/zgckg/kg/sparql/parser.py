@@ -6,15 +6,16 @@ PREFIX/BASE declarations and where they stand, whether the query names its own d
 operations. Reading the real grammar, rather than looking for keywords, is what makes ``1SERVICE``,
 ``<…#>`` or a comment ended by a lone CR mean here what they mean to the engine.
 
-Recursive descent over the tokens, one token of look-ahead, so the time is linear in the length. Before
-any descent the text's length and its bracket nesting are checked against :class:`SyntaxLimits`, so the
-recursion is bounded and a text past a limit costs one pass of the lexer; the triple patterns are counted
-as they are read. Semantic rules (a variable projected twice, ``SELECT *`` with ``GROUP BY``) are left to
+Recursive descent over the tokens, one token of look-ahead, so the time is linear in the length. The
+text's length is checked against :class:`SyntaxLimits` before anything else, and its bracket nesting as
+the tokens are read (a token or two ahead of the parser), so the recursion is bounded by the depth limit;
+the triple patterns are counted as they are read. Semantic rules (a variable projected twice, ``SELECT *`` with ``GROUP BY``) are left to
 the engine, which reports them with its own message.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -128,7 +129,7 @@ def _bounded_recursion(limits: SyntaxLimits) -> Iterator[None]:
 # --- the grammar's vocabulary ------------------------------------------------------------------------
 
 _OPEN = {"(": ")", "{": "}", "[": "]", "<<": ">>", "<<(": ")>>", "{|": "|}"}
-_CLOSE = {close: open_ for open_, close in _OPEN.items()}
+_CLOSE = set(_OPEN.values())
 _RELATIONAL = {"=", "!=", "<", ">", "<=", ">="}
 _AGGREGATES = {"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
 # built-in functions and how many arguments each takes (min, max); None: an expression list of any length
@@ -146,6 +147,8 @@ _FUNCTIONS: dict[str, tuple[int, int] | None] = {
     "BNODE": (0, 1), "SUBSTR": (2, 3), "REPLACE": (3, 4), "REGEX": (2, 3),
     "CONCAT": None, "COALESCE": None,
 }
+_NOT_IN_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+_BUILTINS = {*_FUNCTIONS, *_AGGREGATES, "BOUND", "EXISTS", "NOT"}
 _GRAPH_PATTERN_WORDS = {"OPTIONAL", "MINUS", "GRAPH", "SERVICE", "FILTER", "BIND", "VALUES", "LATERAL"}
 _UPDATE_WORDS = {"LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "INSERT", "DELETE", "WITH"}
 
@@ -170,42 +173,90 @@ class _Parser:
             raise QueryTooComplex("length", limits.max_length, len(text), "characters")
         self.text = text
         self.limits = limits
-        self.tokens = list(tokens(text))
+        self.tokens: list[Token] = []  # read lazily, a token or two ahead of the parser
+        self._stream = tokens(text)
+        self._open: list[Token] = []  # the brackets open where the lexer stands
         self.i = 0
         self.state = _State(prefixes=dict(prefixes or {}), base=base_iri)
-        self._check_nesting()
 
     def reading(self, kind: str) -> Reading:
         s = self.state
         return Reading(self.text, kind, s.form, tuple(s.declarations), tuple(s.services), tuple(s.operations),
                        s.has_dataset_clause, s.triple_patterns)
 
-    def _check_nesting(self) -> None:
-        """Brackets balanced and nested no deeper than the limit, before any recursion."""
-        stack: list[Token] = []
-        for token in self.tokens:
-            if token.kind != "punct":
-                continue
-            if token.text in _OPEN:
-                stack.append(token)
-                if len(stack) > self.limits.max_depth:
-                    raise QueryTooComplex("depth", self.limits.max_depth, None, "nested brackets")
-            elif token.text in _CLOSE:
-                if not stack or stack[-1].text != _CLOSE[token.text]:
-                    raise syntax_error(self.text, token.start, f"{token} does not close anything open here")
-                stack.pop()
-        if stack:
-            raise syntax_error(self.text, stack[-1].start, f"{stack[-1]} is never closed")
-
     # --- tokens ----------------------------------------------------------------------------------------
+
+    def _token(self, i: int) -> Token:
+        """Token ``i``, read from the text when first asked for (a token or two ahead of the parser)."""
+        while len(self.tokens) <= i:
+            self.tokens.append(next(self._stream, None) or self.tokens[-1])
+        return self.tokens[i]
+
+    def _read_again(self, start: int, less_than: bool = False, keep: int = 0) -> None:
+        """Forget the tokens read ahead of the parser (but ``keep``) and read on from ``start``."""
+        del self.tokens[self.i + keep :]
+        self._stream = tokens(self.text, start, less_than)
+
+    def _less_than_here(self) -> None:
+        """Read the current ``<…>`` again as the operator ``<`` (or ``<=``): where an operator is expected,
+        ``?a<?b&&?c>?d`` compares, as the engine reads it, although its ``<?b&&?c>`` is a well-formed IRI."""
+        self._read_again(self.peek.start, less_than=True)
+
+    def keyword(self, *candidates: str) -> str:
+        """The keyword among ``candidates`` (upper case) the current token is or begins with, '' if none.
+
+        The engine matches a keyword and reads on without a word boundary, so ``SELECTDISTINCT``,
+        ``trueSERVICE`` or ``LIMIT1`` are keywords run together; so are ``SERVICEex:s`` and ``PREFIXex:``
+        when what follows the keyword is a prefixed name (``ex:`` declared, unless it is being declared).
+        Such a token is split after the longest keyword it begins with, and the rest read again.
+        """
+        token = self.peek
+        if token.kind not in ("word", "pname"):
+            return ""
+        upper = token.text.upper()
+        if token.kind == "word" and upper in candidates:
+            return upper
+        found = max((c for c in candidates if upper.startswith(c) and len(upper) > len(c)), key=len, default="")
+        if found and token.kind == "pname":
+            rest = token.text[len(found) :].partition(":")[0]
+            if not (found == "PREFIX" or rest in self.state.prefixes):
+                return ""
+        if found:
+            self.tokens[self.i] = Token("word", token.text[: len(found)], token.start, token.start + len(found))
+            self._read_again(token.start + len(found), keep=1)
+        return found
+
+    def at_boolean(self) -> bool:
+        """``true`` or ``false``, in lower case only, as the engine reads them (perhaps run into what follows)."""
+        token = self.peek
+        if token.kind != "word":
+            return False
+        word = next((w for w in ("true", "false") if token.text.startswith(w)), None)
+        if word and word != token.text:
+            self.tokens[self.i] = Token("word", word, token.start, token.start + len(word))
+            self._read_again(token.start + len(word), keep=1)
+        return word is not None
+
+    def _count(self, token: Token) -> None:
+        if token.kind != "punct":
+            return
+        if token.text in _OPEN:
+            self._open.append(token)
+            if len(self._open) > self.limits.max_depth:
+                raise QueryTooComplex("depth", self.limits.max_depth, None, "nested brackets")
+        elif token.text in _CLOSE and self._open:
+            self._open.pop()
 
     @property
     def peek(self) -> Token:
-        return self.tokens[self.i]
+        return self._token(self.i)
 
     def next(self) -> Token:
-        token = self.tokens[self.i]
+        """The current token, consumed. Brackets are counted as they are consumed, so the recursion, which
+        follows them, never goes deeper than the limit."""
+        token = self._token(self.i)
         if token.kind != "eof":
+            self._count(token)
             self.i += 1
         return token
 
@@ -216,7 +267,9 @@ class _Parser:
 
     def at(self, *texts: str) -> bool:
         token = self.peek
-        return (token.kind == "punct" and token.text in texts) or self.word(token) in texts
+        if token.kind == "punct":
+            return token.text in texts
+        return bool(self.keyword(*(t for t in texts if t[0].isalpha())))
 
     def accept(self, *texts: str) -> Token | None:
         return self.next() if self.at(*texts) else None
@@ -228,6 +281,8 @@ class _Parser:
 
     def error(self, expected: str) -> QuerySyntaxError:
         token = self.peek
+        if token.kind == "eof" and self._open:
+            return syntax_error(self.text, self._open[-1].start, f"{self._open[-1]} is never closed")
         return syntax_error(self.text, token.start, f"expected {expected}, found {token}")
 
     # --- IRIs --------------------------------------------------------------------------------------------
@@ -237,7 +292,10 @@ class _Parser:
         token = self.peek
         if token.kind == "iri":
             self.next()
-            return self._resolve(unescape(token.text[1:-1]))
+            iri = unescape(token.text[1:-1])
+            if _NOT_IN_IRI.search(iri):  # written as \u escapes: the engine refuses them as it would unescaped
+                raise syntax_error(self.text, token.start, f"{token} is not a valid IRI")
+            return self._resolve(iri)
         if token.kind == "pname":
             self.next()
             prefix, _, local = token.text.partition(":")
@@ -250,8 +308,11 @@ class _Parser:
         return self.peek.kind in ("iri", "pname")
 
     def _resolve(self, iri: str) -> str:
-        if self.state.base and not urlsplit(iri).scheme:
-            return urljoin(self.state.base, iri)
+        try:
+            if self.state.base and not urlsplit(iri).scheme:
+                return urljoin(self.state.base, iri)
+        except ValueError:  # an authority such as "//[::1" that cannot be resolved against the base
+            raise syntax_error(self.text, self.tokens[self.i - 1].start, f"<{iri[:200]}> is not a valid IRI") from None
         return iri
 
     # --- prologue ----------------------------------------------------------------------------------------
@@ -291,7 +352,7 @@ class _Parser:
 
     def query(self) -> None:
         self.prologue()
-        form = self.word()
+        form = self.keyword("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
         if form == "SELECT":
             self.select_clause()
             self.dataset_clauses()
@@ -368,8 +429,7 @@ class _Parser:
         if self.accept("GROUP"):
             self.expect("BY")
             self.group_condition()
-            while self.at("(") or self.peek.kind in ("var", "iri", "pname") or self.word() in _FUNCTIONS \
-                    or self.word() in _AGGREGATES or self.at("EXISTS", "NOT"):
+            while self.at("(") or self.peek.kind in ("var", "iri", "pname") or self.is_builtin():
                 self.group_condition()
         if self.accept("HAVING"):
             self.constraint()
@@ -488,20 +548,19 @@ class _Parser:
 
     def group_graph_pattern_sub(self) -> None:
         while not self.at("}"):
-            word = self.word()
-            if self.at("{") or word in _GRAPH_PATTERN_WORDS:
+            if self.at("{") or self.keyword(*_GRAPH_PATTERN_WORDS):
                 self.graph_pattern_not_triples()
                 self.accept(".")
             elif self.at_term_start():
                 self.triples_same_subject(path=True)
                 if not self.accept("."):
-                    if not (self.at("}", "{") or self.word() in _GRAPH_PATTERN_WORDS):
+                    if not (self.at("}", "{") or self.keyword(*_GRAPH_PATTERN_WORDS)):
                         raise self.error("'.', '}' or a graph pattern")
             else:
                 raise self.error("a triple pattern, a graph pattern or '}'")
 
     def graph_pattern_not_triples(self) -> None:
-        word = self.word()
+        word = self.keyword(*_GRAPH_PATTERN_WORDS)
         if self.at("{"):
             self.group_graph_pattern()
             while self.accept("UNION"):
@@ -549,7 +608,7 @@ class _Parser:
         token = self.peek
         if token.kind in ("var", "iri", "pname", "bnode", "string", "number", "nil", "anon"):
             return True
-        return self.at("(", "[", "<<", "<<(", "TRUE", "FALSE")
+        return self.at("(", "[", "<<", "<<(") or self.at_boolean()
 
     def triples_template(self, end: str) -> None:
         """Triples separated by '.', up to (not including) ``end``."""
@@ -697,7 +756,7 @@ class _Parser:
                 self.next()
             elif self.accept("^^"):
                 self.iri()
-        elif token.kind == "number" or self.at("TRUE", "FALSE"):
+        elif token.kind == "number" or self.at_boolean():
             self.next()
         elif allow_bnode and token.kind in ("bnode", "anon"):
             self.next()
@@ -774,12 +833,14 @@ class _Parser:
 
     def relational(self) -> None:
         self.additive()
+        if self.peek.kind == "iri":
+            self._less_than_here()
         if self.peek.kind == "punct" and self.peek.text in _RELATIONAL:
             self.next()
             self.additive()
         elif self.accept("IN"):
             self.expression_list()
-        elif self.at("NOT") and self.word(self.tokens[self.i + 1]) == "IN":
+        elif self.at("NOT") and self.word(self._token(self.i + 1)) == "IN":
             self.next()
             self.next()
             self.expression_list()
@@ -806,7 +867,7 @@ class _Parser:
             self.next()
         elif token.kind in ("iri", "pname"):
             self.function_call(optional_args=True)
-        elif token.kind in ("string", "number") or self.at("TRUE", "FALSE"):
+        elif token.kind in ("string", "number") or self.at_boolean():
             self.rdf_term(allow_bnode=False)
         elif self.at("<<("):
             self.triple_term()
@@ -816,8 +877,7 @@ class _Parser:
             raise self.error("an expression")
 
     def is_builtin(self) -> bool:
-        word = self.word()
-        return word in _FUNCTIONS or word in _AGGREGATES or word in ("BOUND", "EXISTS", "NOT")
+        return bool(self.keyword(*_BUILTINS))
 
     def function_call(self, optional_args: bool = False) -> None:
         self.iri()
@@ -848,7 +908,7 @@ class _Parser:
 
     def builtin_call(self) -> None:
         token = self.peek
-        word = self.word()
+        word = self.keyword(*_BUILTINS)
         if word in _AGGREGATES:
             self.aggregate()
         elif word == "BOUND":
@@ -903,8 +963,8 @@ class _Parser:
                 return
 
     def update_operation(self) -> Load | None:
-        word = self.word()
-        if word not in _UPDATE_WORDS:
+        word = self.keyword(*_UPDATE_WORDS)
+        if not word:
             raise self.error("an update operation (INSERT, DELETE, LOAD, CLEAR, …)")
         self.next()
         if word == "LOAD":
