@@ -10,7 +10,7 @@ import time
 import pyoxigraph as ox
 import pytest
 
-from zgckg.errors import ForbiddenOperation, QuerySyntaxError, QueryTimeout
+from zgckg.errors import QuerySyntaxError, QueryTimeout
 from zgckg.kg.executor import (
     GraphNotFound, GraphReadJob, GraphWriteJob, NotAcceptable, QueryJob, RowCounter, RowLimitExceeded, Sink,
     UpdateJob, WorkerLost, WorkerPool, WorkersBusy, dataset_arguments,

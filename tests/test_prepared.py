@@ -16,7 +16,7 @@ from zgckg.kg import outbound
 from zgckg.kg.executor.failures import QueryFailed, UpdateFailed
 from zgckg.kg.federation import Outbound
 from zgckg.kg.prepared import PreparedQuery, PreparedUpdate, UpdateStep, prepare_query, prepare_update
-from zgckg.kg.sparql import SyntaxLimits, parse_query, parse_update
+from zgckg.kg.sparql import SyntaxLimits, acts_on_nothing, parse_query, parse_update
 
 EX = "http://example.org/"
 REMOTE = "http://remote.example/sparql"
@@ -107,19 +107,48 @@ def policy(endpoint=None, documents=None, allow=(), **values) -> Outbound:
 def test_a_query_without_service_is_returned_unchanged():
     text = "SELECT * WHERE { ?s ?p ?o }"
     prepared = prepare_query(text)
-    assert prepared == PreparedQuery(text, "SELECT", False, False)
+    assert prepared == PreparedQuery(text, False, False)
     assert prepared.text is text
 
 
 @pytest.mark.parametrize(
-    "text, form, dataset",
-    [("ASK FROM <http://g.example/> { ?s ?p ?o }", "ASK", True),
-     ("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT", False),
-     ("DESCRIBE <http://x.example/> FROM NAMED <http://g.example/>", "DESCRIBE", True)],
-    ids=["ask-from", "construct", "describe-from-named"],
+    "text, dataset",
+    [("ASK FROM <http://g.example/> { ?s ?p ?o }", True),
+     ("CONSTRUCT WHERE { ?s ?p ?o }", False),
+     ("DESCRIBE <http://x.example/> FROM NAMED <http://g.example/>", True),
+     ("SELECT * WHERE { ?s <http://x.example/from> ?o }", False),
+     ("SELECT * WHERE { ?s ?p ?o } # FROM <http://g.example/>", False)],
+    ids=["ask-from", "construct", "describe-from-named", "from-in-an-iri", "from-in-a-comment"],
 )
-def test_a_prepared_query_says_its_form_and_dataset_clause(text, form, dataset):
-    assert prepare_query(text) == PreparedQuery(text, form, dataset, False)
+def test_a_prepared_query_says_whether_it_names_its_dataset(text, dataset):
+    assert prepare_query(text) == PreparedQuery(text, dataset, False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["SELECT * WHERE { ?s ?p ?o }", "SELECT * WHERE { ?s ?p ?o FILTER(?o != 'SERVICE') }",
+     "SELECT * WHERE { ?s <http://x.example/service> ?o }"],
+    ids=["plain", "word-in-a-string", "word-in-an-iri"],
+)
+def test_a_query_whose_tokens_name_no_service_or_from_needs_no_reading(text):
+    assert acts_on_nothing(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["SELECT * WHERE { SERVICE <http://x.example/> {} }", "SELECT * WHERE { ?s ?p trueSERVICE <http://x.example/> {} }",
+     "PREFIX c: <http://x.example/> SELECT * WHERE { SERVICEc:s {} }", "SELECT * FROM <http://g.example/> {}",
+     "SELECT * WHERE { ?s ?p ?o \u0000 }"],
+    ids=["service", "glued-service", "service-glued-to-a-name", "from", "not-even-tokens"],
+)
+def test_a_query_that_may_name_a_service_or_from_is_read_by_the_grammar(text):
+    assert not acts_on_nothing(text)
+
+
+def test_the_scan_holds_the_depth_and_pattern_limits():
+    with pytest.raises(QueryTooComplex, match="limit of 3"):
+        acts_on_nothing("ASK { FILTER((((1)))) }", SyntaxLimits(max_depth=3))
+    assert not acts_on_nothing("ASK { ?a ?b ?c . ?d ?e ?f }", SyntaxLimits(max_triple_patterns=5))
 
 
 def test_syntax_errors_and_limits_come_from_the_parser():
@@ -131,7 +160,7 @@ def test_syntax_errors_and_limits_come_from_the_parser():
 
 def test_predeclared_prefixes_are_read():
     prepared = prepare_query("SELECT * { ?s zg:p ?o }", Outbound(prefixes=(("zg", "http://zg.example/"),)))
-    assert (prepared.form, prepared.remote) == ("SELECT", False)
+    assert prepared.remote is False
 
 
 def test_a_refused_service_without_silent_refuses_the_query(listener):
@@ -149,7 +178,7 @@ def test_an_allow_listed_loopback_service_is_still_refused(listener):
 def test_a_refused_silent_outermost_service_is_one_empty_solution_without_a_connection(listener):
     text = f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{listener}/> {{ ?s ?p ?o }} }}"
     prepared = prepare_query(text, Outbound(allowlist=("127.0.0.1",)))
-    assert prepared == PreparedQuery("SELECT * WHERE { {} }", "SELECT", False, True)
+    assert prepared == PreparedQuery("SELECT * WHERE { {} }", False, True)
     assert len(list(ox.Store().query(prepared.text))) == 1
 
 
@@ -187,7 +216,7 @@ def test_a_variable_target_is_refused():
 def test_an_allowed_service_is_answered_here_and_leaves_no_service_for_the_engine(endpoint):
     text = f"SELECT ?n WHERE {{ SERVICE <{REMOTE}> {{ <{EX}park> <{EX}name> ?n }} }}"
     prepared = prepare_query(text, policy(endpoint))
-    assert prepared.remote and prepared.form == "SELECT" and not prepared.has_dataset_clause
+    assert prepared.remote and not prepared.has_dataset_clause
     assert "SERVICE" not in prepared.text and parse_query(prepared.text).services == ()
     assert [row["n"] for row in ox.Store().query(prepared.text)] == [ox.Literal("Example park", language="en")]
     (sent,) = endpoint.requests

@@ -14,9 +14,16 @@ def assert_plain_error(response, status):
 def test_syntax_error_is_400_with_line_column_and_the_offending_line(web_client):
     query = "SELECT ?s\nWHRE { ?s ?p ?o }"
     body = assert_plain_error(web_client.get("/sparql", query_string={"query": query}), 400)
-    # the position is the token the grammar could not take
+    # the position is where pyoxigraph's parser gave up: the furthest point it reached
+    assert body.startswith("SPARQL syntax error at line 2, column 6: expected one of DISTINCT, WHERE")
+    assert "\nWHRE { ?s ?p ?o }\n     ^\n" in body
+
+
+def test_a_syntax_error_in_a_query_with_service_comes_from_our_parser_with_line_and_column(web_client):
+    query = "SELECT ?s\nWHRE { SERVICE <http://x.example/> { ?s ?p ?o } }"
+    body = assert_plain_error(web_client.get("/sparql", query_string={"query": query}), 400)
     assert body.startswith("SPARQL syntax error at line 2, column 1: expected WHERE or '{', found 'WHRE'")
-    assert "\nWHRE { ?s ?p ?o }\n^\n" in body
+    assert "\nWHRE { SERVICE <http://x.example/> { ?s ?p ?o } }\n^\n" in body
 
 
 def test_syntax_error_in_a_long_line_shows_only_the_text_around_the_column(web_client):

@@ -192,3 +192,11 @@ def test_home_page_states_the_service_limits_of_this_server(tmp_path):
         close_app(app)
     assert "allowed: data.example. Such a host has\n2.5 s to accept the connection" in page
     assert "silent 7 s at most" in page
+
+
+def test_the_project_prefixes_are_predeclared_and_a_query_prefix_wins(web_client):
+    predeclared = web_client.get("/sparql", query_string={"query": "ASK { ?s a zgo:Nothing }"})
+    assert predeclared.status_code == 200 and predeclared.get_json()["boolean"] is False
+    own = web_client.get("/sparql", query_string={
+        "query": "PREFIX zgo: <http://other.example/> SELECT (zgo:x AS ?x) {}"})
+    assert own.get_json()["results"]["bindings"][0]["x"]["value"] == "http://other.example/x"

@@ -15,14 +15,13 @@ from ..errors import ForbiddenOperation
 from . import federation, outbound
 from .executor import QueryFailed, UpdateFailed, UpdateStep
 from .federation import Outbound
-from .sparql import Load, Reading, SyntaxLimits, parse_query, parse_update
+from .sparql import Load, Reading, SyntaxLimits, acts_on_nothing, parse_query, parse_update
 
 
 @dataclass(frozen=True)
 class PreparedQuery:
     text: str
     """What the engine runs: SERVICE clauses replaced by their answers."""
-    form: str
     has_dataset_clause: bool
     """FROM or FROM NAMED: the protocol's dataset and the union default graph yield to it."""
     remote: bool
@@ -39,12 +38,14 @@ class PreparedUpdate:
 def prepare_query(text: str, policy: Outbound = Outbound(), limits: SyntaxLimits = SyntaxLimits()) -> PreparedQuery:
     """The query, read and with every SERVICE answered; QuerySyntaxError, QueryTooComplex,
     ForbiddenOperation or QueryFailed (a remote that failed) when it cannot run."""
+    if acts_on_nothing(text, limits):
+        return PreparedQuery(text, False, False)
     prefixes = dict(policy.prefixes)
     reading = parse_query(text, limits, prefixes, policy.base_iri)
     if not reading.services:
-        return PreparedQuery(text, reading.form, reading.has_dataset_clause, False)
+        return PreparedQuery(text, reading.has_dataset_clause, False)
     rewritten = _served(_inlined(reading, policy, QueryFailed), parse_query, limits, prefixes, policy.base_iri)
-    return PreparedQuery(rewritten.text, reading.form, reading.has_dataset_clause, True)
+    return PreparedQuery(rewritten.text, reading.has_dataset_clause, True)
 
 
 def prepare_update(text: str, policy: Outbound = Outbound(), limits: SyntaxLimits = SyntaxLimits()) -> PreparedUpdate:

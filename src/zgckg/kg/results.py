@@ -7,7 +7,6 @@ project's prefixes, and columns that line up Chinese text, whose characters take
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import IO

@@ -57,6 +57,8 @@ class Token:
     text: str
     start: int
     end: int
+    key: str = ""
+    """What the parser compares: a word in upper case (keywords are case-insensitive), a punctuation mark."""
 
     def __str__(self) -> str:
         return "the end of the text" if self.kind == "eof" else repr(self.text)
@@ -68,7 +70,7 @@ def tokens(text: str, start: int = 0, less_than: bool = False) -> Iterator[Token
     at, size, match = start, len(text), _TOKEN.match
     if less_than and text.startswith("<", at):
         width = 2 if text.startswith("<=", at) else 1
-        yield Token("punct", text[at : at + width], at, at + width)
+        yield Token("punct", text[at : at + width], at, at + width, text[at : at + width])
         at += width
     while at < size:
         found = match(text, at)
@@ -78,9 +80,24 @@ def tokens(text: str, start: int = 0, less_than: bool = False) -> Iterator[Token
         if kind != "ws":
             if kind in ("iri", "string") and "\\" in found.group():
                 _check_code_points(text, at, found.group())
-            yield Token(kind, found.group(), at, found.end())
+            value = found.group()
+            yield Token(kind, value, at, found.end(), value.upper() if kind == "word" else value if kind == "punct" else "")
         at = found.end()
     yield Token("eof", "", size, size)
+
+
+def outline(text: str) -> Iterator[tuple[str, str]]:
+    """Kind and text of each significant token, ``("error", "")`` where none fits: the tokens without
+    their positions or checks, for a scan that only looks for words (a fifth of the cost of :func:`tokens`)."""
+    at, size, match = 0, len(text), _TOKEN.match
+    while at < size:
+        found = match(text, at)
+        if found is None:
+            yield "error", ""
+            return
+        at = found.end()
+        if found.lastgroup != "ws":
+            yield found.lastgroup, found.group()
 
 
 _CODE_POINT = re.compile(_UCHAR)

@@ -15,6 +15,7 @@ the engine, which reports them with its own message.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from ...errors import QuerySyntaxError, QueryTooComplex
-from .lexer import Token, syntax_error, tokens, unescape
+from .lexer import Token, outline, syntax_error, tokens, unescape
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,33 @@ def parse_update(text: str, limits: SyntaxLimits = SyntaxLimits(), prefixes: dic
     return parser.reading("update")
 
 
+def acts_on_nothing(text: str, limits: SyntaxLimits = SyntaxLimits()) -> bool:
+    """True when a query's tokens alone show there is nothing in it for this server to act on: no SERVICE
+    and no FROM anywhere (not even run into another word), brackets within the depth limit, fewer tokens
+    than the pattern limit. Reading the grammar would then only repeat the engine's own check, so the
+    engine may judge the syntax. Most queries are like this; the scan costs a fifth of a full reading.
+    """
+    if len(text) > limits.max_length:
+        raise QueryTooComplex("length", limits.max_length, len(text), "characters")
+    depth = count = 0
+    for kind, value in outline(text):
+        count += 1
+        if kind == "punct":
+            if value in _OPEN:
+                depth += 1
+                if depth > limits.max_depth:
+                    raise QueryTooComplex("depth", limits.max_depth, None, "nested brackets")
+            elif value in _CLOSE:
+                depth -= 1
+        elif kind in ("word", "pname"):
+            upper = value.upper()
+            if "SERVICE" in upper or "FROM" in upper:
+                return False
+        elif kind == "error":
+            return False  # for the grammar to report
+    return count <= limits.max_triple_patterns
+
+
 @contextmanager
 def _bounded_recursion(limits: SyntaxLimits) -> Iterator[None]:
     """Python's own recursion limit, should a configured depth limit be higher than it allows."""
@@ -147,10 +175,18 @@ _FUNCTIONS: dict[str, tuple[int, int] | None] = {
     "BNODE": (0, 1), "SUBSTR": (2, 3), "REPLACE": (3, 4), "REGEX": (2, 3),
     "CONCAT": None, "COALESCE": None,
 }
+_BATCH = 64
 _NOT_IN_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 _BUILTINS = {*_FUNCTIONS, *_AGGREGATES, "BOUND", "EXISTS", "NOT"}
 _GRAPH_PATTERN_WORDS = {"OPTIONAL", "MINUS", "GRAPH", "SERVICE", "FILTER", "BIND", "VALUES", "LATERAL"}
 _UPDATE_WORDS = {"LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "INSERT", "DELETE", "WITH"}
+_KEYWORDS = {
+    *_FUNCTIONS, *_AGGREGATES, *_GRAPH_PATTERN_WORDS, *_UPDATE_WORDS, "BOUND", "EXISTS", "NOT", "IN", "A", "TRUE",
+    "FALSE", "SELECT", "CONSTRUCT", "DESCRIBE", "ASK", "WHERE", "FROM", "NAMED", "DISTINCT", "REDUCED", "AS",
+    "GROUP", "BY", "HAVING", "ORDER", "ASC", "DESC", "LIMIT", "OFFSET", "UNDEF", "UNION", "SILENT", "BASE",
+    "PREFIX", "VERSION", "DATA", "USING", "INTO", "TO", "DEFAULT", "ALL", "SEPARATOR",
+}
+"""Every word the grammar knows: such a token is that keyword, never keywords run together."""
 
 
 @dataclass
@@ -173,7 +209,7 @@ class _Parser:
             raise QueryTooComplex("length", limits.max_length, len(text), "characters")
         self.text = text
         self.limits = limits
-        self.tokens: list[Token] = []  # read lazily, a token or two ahead of the parser
+        self.tokens: list[Token] = []  # read lazily, a batch ahead of the parser
         self._stream = tokens(text)
         self._open: list[Token] = []  # the brackets open where the lexer stands
         self.i = 0
@@ -187,10 +223,14 @@ class _Parser:
     # --- tokens ----------------------------------------------------------------------------------------
 
     def _token(self, i: int) -> Token:
-        """Token ``i``, read from the text when first asked for (a token or two ahead of the parser)."""
-        while len(self.tokens) <= i:
-            self.tokens.append(next(self._stream, None) or self.tokens[-1])
-        return self.tokens[i]
+        """Token ``i``, read from the text when first asked for, a batch at a time (reading again after a
+        keyword split or a ``<`` costs at most one batch, so the whole stays linear)."""
+        read = self.tokens
+        if i >= len(read):
+            read.extend(itertools.islice(self._stream, i - len(read) + _BATCH))
+            while len(read) <= i:  # past the end: the end again
+                read.append(read[-1])
+        return read[i]
 
     def _read_again(self, start: int, less_than: bool = False, keep: int = 0) -> None:
         """Forget the tokens read ahead of the parser (but ``keep``) and read on from ``start``."""
@@ -211,29 +251,32 @@ class _Parser:
         Such a token is split after the longest keyword it begins with, and the rest read again.
         """
         token = self.peek
-        if token.kind not in ("word", "pname"):
+        if token.kind == "word":
+            if token.key in candidates:
+                return token.key
+            if token.key in _KEYWORDS:  # a whole keyword, not one of these
+                return ""
+        elif token.kind != "pname":
             return ""
         upper = token.text.upper()
-        if token.kind == "word" and upper in candidates:
-            return upper
         found = max((c for c in candidates if upper.startswith(c) and len(upper) > len(c)), key=len, default="")
         if found and token.kind == "pname":
             rest = token.text[len(found) :].partition(":")[0]
             if not (found == "PREFIX" or rest in self.state.prefixes):
                 return ""
         if found:
-            self.tokens[self.i] = Token("word", token.text[: len(found)], token.start, token.start + len(found))
+            self.tokens[self.i] = Token("word", token.text[: len(found)], token.start, token.start + len(found), found)
             self._read_again(token.start + len(found), keep=1)
         return found
 
     def at_boolean(self) -> bool:
         """``true`` or ``false``, in lower case only, as the engine reads them (perhaps run into what follows)."""
         token = self.peek
-        if token.kind != "word":
-            return False
+        if token.kind != "word" or token.key in _KEYWORDS:
+            return token.text in ("true", "false")
         word = next((w for w in ("true", "false") if token.text.startswith(w)), None)
         if word and word != token.text:
-            self.tokens[self.i] = Token("word", word, token.start, token.start + len(word))
+            self.tokens[self.i] = Token("word", word, token.start, token.start + len(word), word.upper())
             self._read_again(token.start + len(word), keep=1)
         return word is not None
 
@@ -249,7 +292,10 @@ class _Parser:
 
     @property
     def peek(self) -> Token:
-        return self._token(self.i)
+        try:
+            return self.tokens[self.i]
+        except IndexError:
+            return self._token(self.i)
 
     def next(self) -> Token:
         """The current token, consumed. Brackets are counted as they are consumed, so the recursion, which
@@ -263,12 +309,14 @@ class _Parser:
     def word(self, token: Token | None = None) -> str:
         """The keyword a token spells (upper case), or '' when it is not a bare word."""
         token = token or self.peek
-        return token.text.upper() if token.kind == "word" else ""
+        return token.key if token.kind == "word" else ""
 
     def at(self, *texts: str) -> bool:
         token = self.peek
-        if token.kind == "punct":
-            return token.text in texts
+        if token.key in texts:
+            return True
+        if token.kind not in ("word", "pname") or token.key in _KEYWORDS:
+            return False
         return bool(self.keyword(*(t for t in texts if t[0].isalpha())))
 
     def accept(self, *texts: str) -> Token | None:
@@ -1034,4 +1082,7 @@ class _Parser:
         self.next()
 
 
-__all__ = ["Declaration", "Load", "Operation", "Reading", "Service", "SyntaxLimits", "parse_query", "parse_update"]
+__all__ = [
+    "Declaration", "Load", "Operation", "Reading", "Service", "SyntaxLimits", "acts_on_nothing", "parse_query",
+    "parse_update",
+]
