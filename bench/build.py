@@ -49,8 +49,8 @@ from zgckg.kg.build import check, write_quads  # noqa: E402
 from zgckg.kg.reasoning import infer  # noqa: E402
 from zgckg.kg.report_graph import report_graph  # noqa: E402
 from zgckg.kg.rules import infer_with_rules  # noqa: E402
-from zgckg.kg.source import Report  # noqa: E402
-from zgckg.kg.sources import load_sources, parse_file, quads_of  # noqa: E402
+from zgckg.kg.report import Report  # noqa: E402
+from zgckg.kg.inputs import load_sources, parse_file, quads_of  # noqa: E402
 from zgckg.kg.store import StoreDir  # noqa: E402
 from zgckg.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, INSTANCES, REPORT  # noqa: E402
 

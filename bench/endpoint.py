@@ -136,7 +136,8 @@ def bind_defaults(analyst) -> str:
 
 def check_bindings(store: Path, queries: list[Query]) -> list[str]:
     """Each parameterised text must answer exactly as ``zgckg query`` does with substitutions."""
-    from zgckg.kg.queries import run_query
+    from zgckg.kg.queries import bindings
+    from zgckg.kg.results import run_query
     from zgckg.kg.store import StoreDir
 
     problems = []
@@ -144,7 +145,7 @@ def check_bindings(store: Path, queries: list[Query]) -> list[str]:
     for q in queries:
         if q.analyst is None:
             continue
-        substituted = sorted(map(str, run_query(reader, q.analyst)))
+        substituted = sorted(map(str, run_query(reader, q.analyst.text, substitutions=bindings(q.analyst))))
         rewritten = sorted(map(str, reader.query(q.text, use_default_graph_as_union=True)))
         if substituted != rewritten:
             problems.append(f"{q.name}: the VALUES-bound text answers differently from the substitution")

@@ -18,7 +18,7 @@ import argparse
 import sys
 from dataclasses import dataclass
 
-from zgckg.kg.source import Report, report
+from zgckg.kg.report import Report, report
 
 
 class QuoteError(ValueError):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from zgckg.kg.source import Report
+from zgckg.kg.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from zgckg.kg.queries import load_queries, run_query
+from zgckg.kg.queries import bindings, load_queries
+from zgckg.kg.results import run_query
 from zgckg.kg.store import StoreDir
 from zgckg.namespaces import INSTANCES, ONTOLOGY
 
@@ -62,7 +63,8 @@ def python(term):
 
 
 def solutions(store, name: str, **given: str) -> tuple[list[str], list[dict]]:
-    result = run_query(store, QUERIES[name], given)
+    query = QUERIES[name]
+    result = run_query(store, query.text, substitutions=bindings(query, given))
     names = [v.value for v in result.variables]
     return names, [{n: s[n] for n in names} for s in result]
 

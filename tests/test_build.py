@@ -13,7 +13,7 @@ from conftest import MINI, mini_settings
 from zgckg.errors import DataError, StoreError, ValidationFailed
 from zgckg.kg.build import build, load_user_files, user_graph_iri
 from zgckg.kg.report_graph import report_graph
-from zgckg.kg.source import Report
+from zgckg.kg.report import Report
 from zgckg.kg.store import StoreDir
 from zgckg.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_USER
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from conftest import MINI
 from zgckg.cli import main
-from zgckg.kg.source import Report
+from zgckg.kg.report import Report
 from zgckg.kg.store import StoreDir
 from zgckg.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_USER
 

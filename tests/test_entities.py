@@ -17,7 +17,7 @@ import rdflib
 from rdflib import RDF, RDFS, BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from zgckg.kg.source import Report
+from zgckg.kg.report import Report
 from zgckg.kg.validate import validate
 from zgckg.namespaces import INSTANCES, ONTOLOGY, PREFIXES, REPORT
 

@@ -3,7 +3,8 @@
 import pyoxigraph as ox
 import pytest
 
-from zgckg.kg.queries import expand, load_queries, read_query, run_query
+from zgckg.kg.queries import bindings, expand, load_queries, read_query
+from zgckg.kg.results import run_query
 from zgckg.namespaces import INSTANCES
 
 HEADER = """# title@zh: 标题
@@ -57,18 +58,18 @@ def test_expand(value, iri):
 
 def test_parameter_default_and_override_select_different_rows(tmp_path, store):
     q = read_query(write(tmp_path, "q", HEADER + "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?entity ?l WHERE { ?entity rdfs:label ?l }"))
-    assert [r["l"].value for r in run_query(store, q)] == ["甲"]
-    assert [r["l"].value for r in run_query(store, q, {"entity": "zg:b"})] == ["乙"]
+    assert [r["l"].value for r in run_query(store, q.text, substitutions=bindings(q))] == ["甲"]
+    assert [r["l"].value for r in run_query(store, q.text, substitutions=bindings(q, {"entity": "zg:b"}))] == ["乙"]
 
 
 def test_a_parameter_value_cannot_inject_sparql(tmp_path, store):
     q = read_query(write(tmp_path, "q", HEADER + "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?entity ?l WHERE { ?entity rdfs:label ?l }"))
     hostile = "<http://x> } UNION { ?entity ?p ?l"
     with pytest.raises(ValueError):
-        run_query(store, q, {"entity": hostile})
+        run_query(store, q.text, substitutions=bindings(q, {"entity": hostile}))
 
 
 def test_unknown_parameter_is_refused(tmp_path, store):
     q = read_query(write(tmp_path, "q", HEADER + "SELECT ?entity WHERE {}"))
     with pytest.raises(KeyError, match="nope"):
-        run_query(store, q, {"nope": "zg:a"})
+        run_query(store, q.text, substitutions=bindings(q, {"nope": "zg:a"}))

@@ -9,8 +9,8 @@ from zgckg.errors import ValidationFailed
 from zgckg.kg.reasoning import infer, is_noise
 from zgckg.kg.report_graph import report_graph
 from zgckg.kg.rules import infer_with_rules
-from zgckg.kg.source import Report
-from zgckg.kg.sources import load_sources, parse_file, union
+from zgckg.kg.report import Report
+from zgckg.kg.inputs import load_sources, parse_file, union
 
 HERE = Path(__file__).parent
 MINI = HERE / "data" / "mini"

@@ -5,7 +5,7 @@ from rdflib import RDF, RDFS, XSD, URIRef
 from rdflib.namespace import DCTERMS
 
 from zgckg.kg.report_graph import report_graph
-from zgckg.kg.source import Report
+from zgckg.kg.report import Report
 
 ZGO = rdflib.Namespace("https://w3id.org/zgckg/ontology#")
 OA = rdflib.Namespace("http://www.w3.org/ns/oa#")

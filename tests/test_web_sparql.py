@@ -194,6 +194,12 @@ def test_home_page_states_the_service_limits_of_this_server(tmp_path):
     assert "silent 7 s at most" in page
 
 
+def test_home_page_lists_the_predeclared_prefixes_and_the_query_limits(web_client):
+    page = web_client.get("/").get_data(as_text=True)
+    assert "<code>zgo:</code> &lt;https://w3id.org/zgckg/ontology#&gt;" in page
+    assert "at most 200000 characters, 64 nested brackets and 2000\ntriple patterns" in page
+
+
 def test_the_project_prefixes_are_predeclared_and_a_query_prefix_wins(web_client):
     predeclared = web_client.get("/sparql", query_string={"query": "ASK { ?s a zgo:Nothing }"})
     assert predeclared.status_code == 200 and predeclared.get_json()["boolean"] is False

@@ -1,6 +1,6 @@
 """The ``zgckg`` command: thin commands over the graph layer.
 
-Every command takes ``--store DIR``; without it the store is ``var/store`` in the project checkout, or
+Every command that reads or writes the store takes ``--store DIR``; without it the store is ``var/store`` in the project checkout, or
 ``$ZGCKG_STORE``. Errors the graph layer raises on purpose (a broken data file, a validation failure, a
 malformed query, a missing store) are printed as one clear message on stderr, exit status 1, no traceback.
 """
@@ -19,6 +19,12 @@ import click
 
 from .config import Config
 from .errors import ValidationFailed, ZgckgError
+from .kg.formats import GRAPHS, SOLUTIONS, by_short
+
+DEFAULT_GRAPH_LABEL = "(default graph)"
+"""How a table names the default graph (``stats.DEFAULT_GRAPH``, the key with no IRI)."""
+QUERY_FORMATS = ("table", *dict.fromkeys([*by_short(SOLUTIONS), *by_short(GRAPHS)]))
+EXPORT_FORMATS = tuple(by_short(GRAPHS))
 
 STORE_HELP = (
     "Store directory (Oxigraph generations behind a `current` link). "
@@ -122,24 +128,32 @@ def _reasoner(name: str) -> Callable:
 def build_summary(built) -> str:
     from .kg.results import render_table
 
-    graphs = render_table(["graph", "triples"], [[g or "(default graph)", str(n)] for g, n in built.triples.items()], count=False)
+    graphs = graph_table(built.triples)
     stages = [[name, f"{seconds:.2f}"] for name, seconds in built.seconds.items()]
     stages.append(["total", f"{sum(built.seconds.values()):.2f}"])
     return f"built store generation {built.version}\n\n{graphs}\n{render_table(['stage', 'seconds'], stages, count=False)}"
 
 
+def graph_table(triples: dict[str, int]) -> str:
+    """Triples per graph as a table, the default graph named as such."""
+    from .kg.results import render_table
+    from .kg.stats import DEFAULT_GRAPH
+
+    rows = [[DEFAULT_GRAPH_LABEL if g == DEFAULT_GRAPH else g, str(n)] for g, n in triples.items()]
+    return render_table(["graph", "triples"], rows, count=False)
+
+
 @main.command()
-@store_option
 @reports_errors
-def validate(store: Path | None) -> None:
+def validate() -> None:
     """Parse and validate ontology/ and data/turtle/ without building.
 
     Prints each violation with its file and focus node and exits 1 if there is any. The store is not
-    touched (--store is accepted for symmetry with the other commands).
+    touched.
     """
     from .kg.build import validate_only
 
-    violations = validate_only(make_config(store=store))
+    violations = validate_only(make_config())
     if violations:
         raise ValidationFailed(violations)
     click.echo("no violations")
@@ -147,18 +161,17 @@ def validate(store: Path | None) -> None:
 
 @main.command()
 @click.argument("quote")
-@store_option
 @reports_errors
-def locate(quote: str, store: Path | None) -> None:
+def locate(quote: str) -> None:
     """Print where QUOTE occurs in the normalised report: sentence id, start and end offsets.
 
     Offsets count Unicode code points, start inclusive, end exclusive: the values evidence records carry
     as oa:start and oa:end. Exits 1 if the quote does not occur.
     """
     from .kg.results import render_table
-    from .kg.source import Report
+    from .kg.report import Report
 
-    config = make_config(store=store)
+    config = make_config()
     found = Report.read(config.source_file).locate(quote)
     if not found:
         click.echo(f"not found in the normalised report text: {quote}", err=True)
@@ -169,10 +182,10 @@ def locate(quote: str, store: Path | None) -> None:
 
 @main.command()
 @click.argument("query_or_file")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "xml", "csv", "tsv", "ttl", "nt", "jsonld"]),
-              default="table", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True,
               help="table lines up Chinese text for reading; the others are the standard W3C formats "
-                   "(json/xml/csv/tsv for SELECT and ASK; ttl/nt/jsonld/xml for CONSTRUCT and DESCRIBE).")
+                   f"({'/'.join(by_short(SOLUTIONS))} for SELECT and ASK; "
+                   f"{'/'.join(by_short(GRAPHS))} for CONSTRUCT and DESCRIBE).")
 @click.option("--param", "params", multiple=True, metavar="NAME=IRI",
               help="Bind a parameter of an analyst query (its `# param:` header), e.g. entity=zg:baidu. Repeatable.")
 @click.option("--union/--no-union", default=True, show_default=True,
@@ -244,8 +257,8 @@ def _name_and_value(param: str) -> tuple[str, str]:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "xml"]), required=True,
-              help="RDF syntax. nq, trig and jsonld keep graph names; ttl, nt and xml hold triples only.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
+              help="RDF syntax. nq, trig and jsonld keep graph names; ttl, nt, xml and n3 hold triples only.")
 @click.option("--graph", default="all", show_default=True,
               help="asserted, inferred, ontology, all (every graph; for triple syntaxes their union), "
                    "or the IRI of a graph.")
@@ -293,12 +306,13 @@ def load(files: tuple[Path, ...], graph: str | None, store: Path | None) -> None
 @reports_errors
 def stats(store: Path | None) -> None:
     """Print triples per graph, instances per class and uses per property."""
-    from .kg.results import render_table, shorten
+    from .kg.results import render_table
     from .kg.stats import collect
     from .kg.store import StoreDir
+    from .namespaces import shorten
 
     found = collect(StoreDir(make_config(store=store).store).open_read())
-    click.echo(render_table(["graph", "triples"], [[g or "(default graph)", str(n)] for g, n in found.graphs.items()], count=False))
+    click.echo(graph_table(found.graphs))
     click.echo(render_table(["class", "instances"], [[shorten(c), str(n)] for c, n in found.classes.items()]))
     click.echo(render_table(["property", "uses"], [[shorten(p), str(n)] for p, n in found.properties.items()]), nl=False)
 

@@ -44,7 +44,8 @@ class Config:
     """Query worker processes (each holds a read-only view of the store)."""
     reader_memory_bytes: int = 64_000_000
     """A query worker copies the store into memory when its files take at most this many bytes on disk
-    (queries run 2-8x faster; each worker then holds about 4x that in RAM); 0 always reads from disk."""
+    (queries run faster, and each worker holds a multiple of that in RAM: see docs/benchmarks.md);
+    0 always reads from disk."""
     threads: int = 8
     """Threads that run the app (the web front hands each complete request to one of them)."""
     timeout: float = 30.0
@@ -107,6 +108,11 @@ class Config:
 
     def with_values(self, values: Mapping[str, Any]) -> "Config":
         return replace(self, **{k: _coerce(k, v) for k, v in values.items()})
+
+    @property
+    def shapes_file(self) -> Path:
+        """The SHACL shapes (``shapes.ttl`` in ``ontology_dir``); not part of the ontology itself."""
+        return self.ontology_dir / "shapes.ttl"
 
     @property
     def syntax_limits(self) -> SyntaxLimits:

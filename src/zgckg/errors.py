@@ -1,12 +1,54 @@
-"""Domain exceptions. They carry what went wrong as data; only the web layer maps them to HTTP."""
+"""Every domain exception of the package, in one place. They carry what went wrong as data; only the web
+layer maps them to HTTP (``zgckg.web.errors``), and only the command line turns them into a message on stderr.
+
+A worker process reports any of them back by class name and fields (:func:`reportable` finds the
+classes): a new error needs no registry. Errors the web layer finds itself (``HttpError``) are not
+domain errors and do not derive from :class:`ZgckgError`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class ZgckgError(Exception):
     """Base of every error this package raises on purpose."""
+
+
+def reportable() -> dict[str, type[ZgckgError]]:
+    """Every ZgckgError class now defined, by :func:`error_name`: what a worker may send back."""
+    found: dict[str, type[ZgckgError]] = {}
+    pending = [ZgckgError]
+    while pending:
+        cls = pending.pop()
+        found[error_name(cls)] = cls
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def error_name(cls: type[ZgckgError]) -> str:
+    """A class's name that is unique across modules: ``module:QualifiedName``."""
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def error_fields(error: ZgckgError) -> dict[str, Any]:
+    """What rebuilds ``error`` with :func:`rebuild_error`: a dataclass's init fields (not copied deeper),
+    else the exception's arguments."""
+    if dataclasses.is_dataclass(error):
+        return {f.name: getattr(error, f.name) for f in dataclasses.fields(error) if f.init}
+    return {"args": list(error.args)}
+
+
+def rebuild_error(name: str, fields: dict[str, Any]) -> ZgckgError | None:
+    """The error :func:`error_fields` described, or None when no such class is defined here."""
+    cls = reportable().get(name)
+    if cls is None:
+        return None
+    if dataclasses.is_dataclass(cls):
+        return cls(**fields)
+    return cls(*fields.get("args", ()))
 
 
 @dataclass
@@ -60,9 +102,13 @@ class StoreError(ZgckgError):
 
 @dataclass
 class QuerySyntaxError(ZgckgError):
+    """A query or update that does not parse. ``text`` is the text the position refers to (where known),
+    so the web layer can show the offending line; it is never sent whole."""
+
     message: str
     line: int | None = None
     column: int | None = None
+    text: str | None = field(default=None, repr=False)
 
     def __str__(self) -> str:
         return self.message
@@ -131,3 +177,140 @@ class SandboxUnavailable(ZgckgError):
             "Without seccomp, start with --unsafe-worker-network (or ZGCKG_WORKER_NETWORK=1): the workers "
             "may then open sockets, which weakens the protection against SERVICE or LOAD connecting anywhere"
         )
+
+
+@dataclass
+class DatasetConflict(ZgckgError):
+    """The request names its update dataset twice: protocol parameters and a clause in the text."""
+
+    clause: str  # "USING", "USING NAMED" or "WITH"
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return (
+            f"using-graph-uri and using-named-graph-uri cannot be combined with the {self.clause} clause at "
+            f"line {self.line}, column {self.column}: the SPARQL 1.1 Protocol refuses an update that names "
+            "its dataset both ways; drop the parameters or the clause"
+        )
+
+
+@dataclass
+class RemoteFailed(ZgckgError):
+    """An allowed SERVICE or LOAD that could not be used: no connection, no answer in time, an error status,
+    an answer too large or unreadable. Never carries the remote's own words: they could be anything."""
+
+    operation: str
+    url: str
+    problem: str
+    over_limit: bool = False
+    """A limit of this server was hit (size, rows): not a failure SILENT may hide."""
+
+    def __str__(self) -> str:
+        return f"{self.operation} <{self.url}> failed: {self.problem}"
+
+
+# --- running a job: what a query or update worker reports -------------------------------------------
+
+
+@dataclass
+class RowLimitExceeded(ZgckgError):
+    """A result has more rows (or triples) than the limit; nothing of it is sent."""
+
+    limit: int
+
+    def __str__(self) -> str:
+        return (
+            f"the result has more than {self.limit} rows (or triples), the limit for one request; "
+            "add LIMIT/OFFSET to page through it, or run it against a local store "
+            "(zgckg serve --max-rows N, or zgckg query)"
+        )
+
+
+@dataclass
+class NotAcceptable(ZgckgError):
+    """The query's result kind ('solutions', 'boolean' or 'graph') has no format the client accepts."""
+
+    kind: str
+
+    def __str__(self) -> str:
+        return f"no acceptable format for a {self.kind} result"
+
+
+@dataclass
+class QueryFailed(ZgckgError):
+    """The query parsed but its evaluation failed for a reason of its own (an allowed SERVICE that did not
+    answer, an argument the engine refused). Never carries the engine's own words: see EngineFailed."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return f"the query could not be evaluated: {self.message}"
+
+
+@dataclass
+class UpdateFailed(ZgckgError):
+    """A well-formed update that could not be applied (DROP of a graph that is not there, a failed LOAD…).
+
+    Nothing was changed: the new generation is thrown away.
+    """
+
+    message: str
+
+    def __str__(self) -> str:
+        return f"the update could not be applied, nothing was changed: {self.message}"
+
+
+@dataclass
+class EngineFailed(ZgckgError):
+    """The engine or its storage failed while running a request: the server's fault, not the client's.
+
+    ``detail`` (the engine's message and where it was raised) is for the server's log only: it may name
+    files or quote data. ``unavailable``: the store could not be read (an I/O error), so trying again
+    later may work; otherwise the engine failed in a way the operator must look at.
+    """
+
+    operation: str  # "query", "update", "graph read", "graph write"
+    detail: str
+    unavailable: bool = False
+
+    def __str__(self) -> str:
+        what = "the store could not be read" if self.unavailable else "the engine failed"
+        first = self.detail.strip().splitlines()[-1] if self.detail.strip() else ""
+        return f"{self.operation}: {what}: {first}"
+
+
+@dataclass
+class GraphNotFound(ZgckgError):
+    graph: str
+
+    def __str__(self) -> str:
+        return f"there is no graph <{self.graph}> in the store"
+
+
+@dataclass
+class WorkersBusy(ZgckgError):
+    """No worker became free within the request's time limit."""
+
+    workers: int
+    waited_seconds: float
+
+    def __str__(self) -> str:
+        return f"all {self.workers} query workers stayed busy for {self.waited_seconds:g} s; try again shortly"
+
+
+@dataclass
+class WorkerLost(ZgckgError):
+    """The worker running the job died (killed by the system, out of memory…)."""
+
+    message: str = "the process running the request ended unexpectedly"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class WorkerCrashed(RuntimeError):
+    """A bug in the worker's own code: the caller logs the traceback, the client learns nothing internal.
+
+    Not a domain error on purpose: it is a bug, and the command line must not print it as a plain message.
+    """

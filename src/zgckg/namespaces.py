@@ -24,6 +24,9 @@ BUILT_GRAPHS = {"ontology": GRAPH_ONTOLOGY, "asserted": GRAPH_ASSERTED, "inferre
 REPORT = INSTANCES + "report/haidian-park"
 """The source document; its sentences are ``REPORT + "/" + sentence id``."""
 
+SHAPES = BASE + "shapes#"
+"""SHACL shapes (``ontology/shapes.ttl``)."""
+
 PREFIXES = {
     "zgo": ONTOLOGY,
     "zg": INSTANCES,
@@ -46,6 +49,26 @@ PREFIXES = {
     "void": "http://rdfs.org/ns/void#",
     "dcat": "http://www.w3.org/ns/dcat#",
 }
+
+
+RDF = PREFIXES["rdf"]
+RDFS = PREFIXES["rdfs"]
+XSD = PREFIXES["xsd"]
+DCTERMS = PREFIXES["dcterms"]
+OA = PREFIXES["oa"]
+VOID = PREFIXES["void"]
+SD = "http://www.w3.org/ns/sparql-service-description#"
+"""SPARQL 1.1 Service Description (not a data prefix: only the endpoint's description uses it)."""
+
+_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def shorten(iri: str) -> str:
+    """An IRI as a CURIE with the longest matching shared prefix (``zg:baidu``), else ``<iri>``."""
+    for prefix, namespace in _LONGEST_FIRST:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return f"<{iri}>"
 
 
 def sparql_prologue() -> str:

@@ -28,12 +28,8 @@ import rdflib
 
 from ..config import Config
 from ..errors import DataError, StoreError, ValidationFailed, Violation
-from ..namespaces import BUILT_GRAPHS, GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_USER
-from .report_graph import report_graph
-from .results import shorten
-from .rules import infer_with_rules
-from .source import Report
-from .sources import (
+from ..namespaces import BUILT_GRAPHS, GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_USER, shorten
+from .inputs import (
     Sources,
     display_path,
     ill_typed_literals,
@@ -45,6 +41,9 @@ from .sources import (
     quads_of,
     quads_of_dataset,
 )
+from .report import Report
+from .report_graph import report_graph
+from .rules import infer_with_rules
 from .stats import triples_per_graph
 from .store import StoreDir
 

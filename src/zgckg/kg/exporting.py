@@ -1,7 +1,8 @@
 """Dumps of the store: one graph or all of them, in any RDF syntax Oxigraph writes.
 
 Dataset syntaxes (N-Quads, TriG, JSON-LD) keep each triple's graph. Graph syntaxes (Turtle, N-Triples,
-RDF/XML) hold triples only: for ``all`` they get the union of every graph, each triple once.
+RDF/XML, N3) hold triples only: for ``all`` they get the union of every graph, each triple once. The
+syntaxes are those of :data:`zgckg.kg.formats.GRAPHS`, prefixes included where they have any.
 """
 
 from __future__ import annotations
@@ -12,17 +13,11 @@ from typing import IO
 import pyoxigraph as ox
 
 from ..namespaces import BUILT_GRAPHS, PREFIXES
+from .formats import GRAPHS, by_short
 
-EXPORT_FORMATS = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "xml": ox.RdfFormat.RDF_XML,
-}
+EXPORT_FORMATS = by_short(GRAPHS)
+"""RDF syntaxes, by command-line name."""
 GRAPH_CHOICES = (*BUILT_GRAPHS, "all")
-_WITH_PREFIXES = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG}
 
 
 def graph_iri(name: str) -> str | None:
@@ -34,8 +29,9 @@ def graph_iri(name: str) -> str | None:
 
 def export(store: ox.Store, fmt: str, graph: str, out: IO[bytes]) -> None:
     """Write ``graph`` (a name from GRAPH_CHOICES or a graph IRI) of ``store`` to ``out`` as ``fmt``."""
-    rdf_format = EXPORT_FORMATS[fmt]
-    prefixes = PREFIXES if rdf_format in _WITH_PREFIXES else None
+    syntax = EXPORT_FORMATS[fmt]
+    rdf_format = syntax.ox_format
+    prefixes = PREFIXES if syntax.prefixed else None
     iri = graph_iri(graph)
     if iri is not None:
         quads = store.quads_for_pattern(None, None, None, ox.NamedNode(iri))

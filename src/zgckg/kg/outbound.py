@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import ForbiddenOperation, ZgckgError
+from ..errors import ForbiddenOperation, RemoteFailed
 
 # --- targets -----------------------------------------------------------------------------------------
 
@@ -143,21 +143,6 @@ class Limits:
     """Seconds the host may stay silent during any one read while sending its answer."""
     max_bytes: int = 50_000_000
     max_redirects: int = 3
-
-
-@dataclass
-class RemoteFailed(ZgckgError):
-    """An allowed SERVICE or LOAD that could not be used: no connection, no answer in time, an error status,
-    an answer too large or unreadable. Never carries the remote's own words: they could be anything."""
-
-    operation: str
-    url: str
-    problem: str
-    over_limit: bool = False
-    """A limit of this server was hit (size, rows): not a failure SILENT may hide."""
-
-    def __str__(self) -> str:
-        return f"{self.operation} <{self.url}> failed: {self.problem}"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The analyst queries in ``queries/*.rq``: their headers, and running them with bound parameters.
+"""The analyst queries in ``queries/*.rq``: their headers, and the bindings of their parameters.
 
 A query file starts with a comment header, one ``# key: value`` per line::
 
@@ -8,8 +8,9 @@ A query file starts with a comment header, one ``# key: value`` per line::
     # question@en: …
     # param: entity = zg:haidian-park   (optional, repeatable: a variable and its default value)
 
-Parameters are bound with pyoxigraph substitutions, never by formatting strings into the query, so a
-value can never change the query's shape. A substituted variable must appear in the SELECT projection.
+Parameters are bound with pyoxigraph substitutions (``zgckg.kg.results.run_query(..., substitutions=
+bindings(query))``), never by formatting strings into the query, so a value can never change the query's
+shape. A substituted variable must appear in the SELECT projection.
 """
 
 from __future__ import annotations
@@ -85,8 +86,3 @@ def bindings(query: AnalystQuery, given: dict[str, str] | None = None) -> dict[o
         raise KeyError(f"{query.name} has no parameter {', '.join(sorted(unknown))}")
     values = {**query.params, **given}
     return {ox.Variable(name): ox.NamedNode(expand(v)) for name, v in values.items() if v}
-
-
-def run_query(store: ox.Store, query: AnalystQuery, given: dict[str, str] | None = None):
-    """Run an analyst query over the union of the store's graphs."""
-    return store.query(query.text, substitutions=bindings(query, given), use_default_graph_as_union=True)

@@ -19,7 +19,7 @@ import rdflib
 from rdflib import OWL, RDF, RDFS, XSD
 
 from ..errors import ValidationFailed, Violation
-from .results import shorten
+from ..namespaces import shorten
 
 Triple = tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]
 
@@ -65,11 +65,6 @@ def infer(ontology: rdflib.Graph, asserted: rdflib.Graph) -> rdflib.Graph:
         if triple not in given and not is_noise(triple):
             inferred.add(triple)
     return inferred
-
-
-def filtered(triples: Iterable[Triple]) -> set[Triple]:
-    """The triples that are not noise (for comparing reasoners on equal terms)."""
-    return {t for t in triples if not is_noise(t)}
 
 
 def raise_inconsistencies(closure: rdflib.Graph) -> None:

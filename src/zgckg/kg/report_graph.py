@@ -13,11 +13,12 @@ import rdflib
 from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from ..namespaces import ONTOLOGY, PREFIXES, REPORT
-from .source import Report, Sentence
+from .. import namespaces
+from ..namespaces import REPORT
+from .report import Report, Sentence
 
-ZGO = rdflib.Namespace(ONTOLOGY)
-OA = rdflib.Namespace(PREFIXES["oa"])
+ZGO = rdflib.Namespace(namespaces.ONTOLOGY)
+OA = rdflib.Namespace(namespaces.OA)
 
 TITLE_ZH = "中关村科技园区海淀园事迹材料"
 TITLE_EN = "Zhongguancun Science Park Haidian Park: account of its achievements"

@@ -14,27 +14,17 @@ from typing import IO
 import pyoxigraph as ox
 from wcwidth import wcswidth
 
-from ..namespaces import PREFIXES
+from ..namespaces import PREFIXES, shorten
 from .executor.reads import syntax_error
 from .federation import Outbound
+from .formats import GRAPHS, SOLUTIONS, by_short, serialize_triples
 from .prepared import prepare_query
 from .sparql import SyntaxLimits
 
-SOLUTION_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "xml": ox.RdfFormat.RDF_XML,
-}
-FORMATS = ("table", "json", "csv", "tsv", "xml", "ttl", "nt", "jsonld")
-
-_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+SOLUTION_FORMATS = by_short(SOLUTIONS)
+"""Formats for SELECT and ASK results, by command-line name."""
+GRAPH_FORMATS = by_short(GRAPHS)
+"""Formats for CONSTRUCT and DESCRIBE results, by command-line name."""
 
 
 class FormatMismatch(ValueError):
@@ -71,12 +61,12 @@ def write_results(result, fmt: str, out: IO[bytes]) -> None:
     elif isinstance(result, ox.QueryTriples):
         if fmt not in GRAPH_FORMATS:
             raise FormatMismatch(fmt, "CONSTRUCT or DESCRIBE", ["table", *GRAPH_FORMATS])
-        out.write(ox.serialize(result, format=GRAPH_FORMATS[fmt], prefixes=_prefixes_for(fmt)))
+        serialize_triples(result, GRAPH_FORMATS[fmt], out)
     else:
         if fmt not in SOLUTION_FORMATS:
             kind = "ASK" if isinstance(result, ox.QueryBoolean) else "SELECT"
             raise FormatMismatch(fmt, kind, ["table", *SOLUTION_FORMATS])
-        result.serialize(out, SOLUTION_FORMATS[fmt])
+        result.serialize(out, SOLUTION_FORMATS[fmt].ox_format)
 
 
 def table(result) -> str:
@@ -118,13 +108,6 @@ def cell(term) -> str:
     return str(term)  # quoted triples
 
 
-def shorten(iri: str) -> str:
-    for prefix, namespace in _BY_LENGTH:
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return f"<{iri}>"
-
-
 def display_width(text: str) -> int:
     """Terminal columns a string takes: 2 for CJK characters, 0 for combining marks."""
     width = wcswidth(text)
@@ -139,7 +122,3 @@ def _line(cells: list[str], widths: list[int]) -> str:
 def _one_line(text: str) -> str:
     # A newline or tab inside a cell would break the table's rows and columns.
     return text.replace("\r\n", "↵").replace("\n", "↵").replace("\r", "↵").replace("\t", " ")
-
-
-def _prefixes_for(fmt: str) -> dict[str, str] | None:
-    return PREFIXES if fmt in {"ttl"} else None

@@ -26,9 +26,9 @@ from rdflib import OWL, RDF
 from rdflib.collection import Collection
 
 from ..errors import ValidationFailed, Violation
+from ..namespaces import shorten
+from .inputs import ill_typed_literals, ill_typed_message, to_oxigraph
 from .reasoning import is_noise
-from .results import shorten
-from .sources import ill_typed_literals, ill_typed_message, to_oxigraph
 
 _PROLOGUE = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

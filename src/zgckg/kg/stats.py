@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-_PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+"""Triples in each named graph: rows of ?g and ?n (the endpoint's service description runs it too)."""
 _DEFAULT_GRAPH = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 # Over the union of all graphs, so a class counts the instances the reasoner found as well as asserted ones;
 # DISTINCT because a triple may be both in a loaded graph and in ours.
@@ -31,7 +32,7 @@ class Stats:
 
 def triples_per_graph(store: ox.Store) -> dict[str, int]:
     """Triples in each named graph (and in the default graph, under ``""``, if it holds any)."""
-    counts = {_iri(row["g"]): _int(row["n"]) for row in store.query(_PER_GRAPH)}
+    counts = {_iri(row["g"]): _int(row["n"]) for row in store.query(PER_GRAPH)}
     default = next(iter(store.query(_DEFAULT_GRAPH)))["n"]
     if _int(default):
         counts[DEFAULT_GRAPH] = _int(default)

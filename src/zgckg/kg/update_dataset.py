@@ -22,33 +22,16 @@ to reject with its own message.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..errors import ZgckgError
+from ..errors import DatasetConflict
 from .sparql.lexer import Token, tokens
 
 # A token and the brace depth it stands at (a top-level ``{`` and its ``}`` are at depth 0).
 _Placed = tuple[Token, int]
 # Replacements (start, end, new text) in one operation, in text order.
 _Edit = list[tuple[int, int, str]]
-
-
-@dataclass
-class DatasetConflict(ZgckgError):
-    """The request names its update dataset twice: protocol parameters and a clause in the text."""
-
-    clause: str  # "USING", "USING NAMED" or "WITH"
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return (
-            f"using-graph-uri and using-named-graph-uri cannot be combined with the {self.clause} clause at "
-            f"line {self.line}, column {self.column}: the SPARQL 1.1 Protocol refuses an update that names "
-            "its dataset both ways; drop the parameters or the clause"
-        )
 
 
 def add_using_clauses(text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> str:

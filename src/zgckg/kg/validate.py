@@ -4,7 +4,7 @@
 triples) and returns every finding as a :class:`~zgckg.errors.Violation` naming the data file, the node,
 the property and what to fix, in a fixed order (file, node, property, message). The checks:
 
-* the SHACL shapes (``ontology/shapes.ttl``), with the ontology as pyshacl's ``ont_graph`` so a class
+* the SHACL shapes (``Config.shapes_file``, when there is one), with the ontology as pyshacl's ``ont_graph`` so a class
   target also reaches instances of its subclasses;
 * quotes: every evidence record's ``oa:exact`` is exactly the report's text at ``oa:start``–``oa:end``,
   and the span lies inside the record's ``zgo:sentence``; a mismatch shows the text actually there and
@@ -33,23 +33,23 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 
 from ..errors import Violation
-from ..namespaces import INSTANCES, ONTOLOGY, PREFIXES
+from .. import namespaces
+from ..namespaces import INSTANCES, ONTOLOGY, shorten
+from .report import Report
 from .report_graph import report_graph
-from .source import Report
 
 ZGO = rdflib.Namespace(ONTOLOGY)
-ZGS = rdflib.Namespace("https://w3id.org/zgckg/shapes#")
-OA = rdflib.Namespace(PREFIXES["oa"])
+ZGS = rdflib.Namespace(namespaces.SHAPES)
+OA = rdflib.Namespace(namespaces.OA)
 
-SHAPES_FILE = Path(__file__).resolve().parents[3] / "ontology" / "shapes.ttl"
 RELATION = ZGO.relatedTo
 """Every relation between entities is a sub-property of this; each asserted use needs a reified statement."""
 
 Triple = tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]
 
 
-def load_shapes(path: Path = SHAPES_FILE) -> rdflib.Graph:
-    """The SHACL shapes graph (by default ``ontology/shapes.ttl``)."""
+def load_shapes(path: Path) -> rdflib.Graph:
+    """The SHACL shapes graph in ``path`` (the project's is ``Config.shapes_file``)."""
     return rdflib.Graph().parse(path, format="turtle")
 
 
@@ -63,7 +63,8 @@ def validate(
 ) -> list[Violation]:
     """Every violation in the data files, sorted by file, node, property and message.
 
-    ``files`` maps each data file to its own parsed graph; file names in the violations are relative to
+    Without ``shapes`` (a project with no shapes file) every check but SHACL runs. ``files`` maps each
+    data file to its own parsed graph; file names in the violations are relative to
     ``root`` (by default the project checkout the report lies in, ``<root>/data/source/…``).
     """
     files = dict(sorted(files.items()))
@@ -73,7 +74,7 @@ def validate(
     for graph in [*files.values(), sentences]:
         data += graph
     found = [
-        *shacl_violations(data, ontology, shapes if shapes is not None else load_shapes(), locator),
+        *(shacl_violations(data, ontology, shapes, locator) if shapes is not None else ()),
         *quote_violations(data, report, locator),
         *relation_violations(files, data, ontology, locator),
         *term_violations(files, ontology, locator),
@@ -126,11 +127,7 @@ def short(term: rdflib.term.Node) -> str:
         return short_literal(term)
     if isinstance(term, rdflib.BNode):
         return "[]"
-    iri = str(term)
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-        if iri.startswith(namespace) and iri != namespace:
-            return f"{prefix}:{iri[len(namespace):]}"
-    return f"<{iri}>"
+    return shorten(str(term))
 
 
 def short_literal(term: Literal) -> str:

@@ -53,10 +53,6 @@ class AnswerCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    @property
-    def size_bytes(self) -> int:
-        return self._bytes
-
     def _follow(self, version: str) -> None:
         if version != self._version:
             self._entries.clear()

@@ -12,26 +12,24 @@ import os
 import pyoxigraph as ox
 
 from ..kg.executor import QueryJob
-from ..namespaces import PREFIXES
+from ..kg.formats import serialize_triples
+from ..kg.stats import PER_GRAPH
+from ..namespaces import DCTERMS, RDF, SD, VOID, XSD
 from .formats import GRAPHS, SOLUTIONS, Format
 from .runtime import Runtime
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
-
-GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+RDF_TYPE = ox.NamedNode(RDF + "type")
+TITLE = ox.NamedNode(DCTERMS + "title")
 
 
 def named_graph_sizes(runtime: Runtime, version: str) -> list[tuple[str, int]]:
     """(graph IRI, triples) for every non-empty named graph; cached with the answers of this version."""
-    answer = runtime.cache.get(version, GRAPH_SIZES)
+    answer = runtime.cache.get(version, PER_GRAPH)
     if answer is None:
-        job = QueryJob(GRAPH_SIZES, version, solutions_format="TSV", union=False, max_rows=100_000,
+        job = QueryJob(PER_GRAPH, version, solutions_format="TSV", union=False, max_rows=100_000,
                        spool=runtime.readers.spool_path())
         answer = runtime.readers.run(job, runtime.config.timeout)
-        runtime.cache.put(GRAPH_SIZES, answer)
+        runtime.cache.put(PER_GRAPH, answer)
     body = answer.body if answer.body is not None else _read_and_remove(answer.spool)
     return [(row["g"].value, int(row["n"].value)) for row in ox.parse_query_results(body, ox.QueryResultsFormat.TSV)]
 
@@ -73,8 +71,7 @@ def description(endpoint: str, update_endpoint: str | None, union: bool, federat
             ox.Triple(entry, _sd("name"), ox.NamedNode(name)),
             ox.Triple(entry, _sd("graph"), graph),
             ox.Triple(graph, RDF_TYPE, _sd("Graph")),
-            ox.Triple(graph, ox.NamedNode(VOID + "triples"), ox.Literal(str(size), datatype=ox.NamedNode(
-                "http://www.w3.org/2001/XMLSchema#integer"))),
+            ox.Triple(graph, ox.NamedNode(VOID + "triples"), ox.Literal(str(size), datatype=ox.NamedNode(XSD + "integer"))),
         ]
     if update_endpoint:
         updates = ox.NamedNode(update_endpoint)
@@ -87,10 +84,7 @@ def description(endpoint: str, update_endpoint: str | None, union: bool, federat
 
 
 def serialize(triples: list[ox.Triple], fmt: Format) -> bytes:
-    quads = fmt.serializer in ("N_QUADS", "TRIG")
-    items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if quads else triples
-    prefixes = {"sd": SD, "void": VOID, "dcterms": PREFIXES["dcterms"]}
-    return ox.serialize(items, format=getattr(ox.RdfFormat, fmt.serializer), prefixes=prefixes)
+    return serialize_triples(triples, fmt, prefixes={"sd": SD, "void": VOID, "dcterms": DCTERMS})
 
 
 def _sd(local: str) -> ox.NamedNode:

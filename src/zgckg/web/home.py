@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
+from ..namespaces import PREFIXES
 from .runtime import runtime
 
 bp = Blueprint("home", __name__)
@@ -30,6 +31,9 @@ over the row limit is refused whole (400), never cut short.</li>
 <li><code>SERVICE</code> reaches only hosts the operator allowed: {federation}. Such a host has
 {connect:g} s to accept the connection and may stay silent {read:g} s at most while answering.</li>
 <li>Default graph: {default_graph}.</li>
+<li>Predeclared prefixes (a query's own <code>PREFIX</code> wins): {prefixes}.</li>
+<li>Before a query runs: at most {max_length} characters, {max_depth} nested brackets and {max_patterns}
+triple patterns (400 above them, naming the limit).</li>
 <li>Updates (<code>/update</code>, <code>/store</code>): {writes}.</li>
 </ul>
 <p>Example: <a href="{example_url}"><code>{example}</code></a></p>
@@ -54,6 +58,8 @@ def home() -> Response:
         federation=escape(", ".join(config.service_allowlist)) if config.service_allowlist else "none",
         connect=config.service_connect_timeout,
         read=config.service_read_timeout,
+        prefixes=", ".join(f"<code>{escape(name)}:</code> &lt;{escape(iri)}&gt;" for name, iri in PREFIXES.items()),
+        max_length=config.max_query_length, max_depth=config.max_query_depth, max_patterns=config.max_triple_patterns,
         example=escape(EXAMPLE),
         example_url=escape(endpoint + "?query=" + quote(EXAMPLE)),
     )

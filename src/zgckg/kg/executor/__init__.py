@@ -22,13 +22,12 @@ is gone, so no worker outlives the server, even one killed with SIGKILL.
     reads.py      answering prepared queries (dataset, serialisation)
     writes.py     applying updates and graph store writes to a new generation
     output.py     where answers are written: memory or spool, gzip, row counting
-    failures.py   what a worker reports when a job fails
     sandbox.py    no network in a worker: a seccomp filter
 """
 
-from .failures import (
-    GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded, UpdateFailed, WorkerCrashed, WorkerLost,
-    WorkersBusy,
+from ...errors import (  # the errors a job may end with, all defined with the package's other errors
+    EngineFailed, GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded, UpdateFailed, WorkerCrashed,
+    WorkerLost, WorkersBusy,
 )
 from .jobs import Answer, GraphReadJob, GraphWriteJob, QueryJob, UpdateJob, UpdateStep, Written
 from .output import RowCounter, Sink
@@ -36,7 +35,7 @@ from .pool import WorkerPool
 from .reads import answer_query, dataset_arguments
 
 __all__ = [
-    "Answer", "GraphNotFound", "GraphReadJob", "GraphWriteJob", "NotAcceptable", "QueryFailed", "QueryJob",
+    "Answer", "EngineFailed", "GraphNotFound", "GraphReadJob", "GraphWriteJob", "NotAcceptable", "QueryFailed", "QueryJob",
     "RowCounter", "RowLimitExceeded", "Sink", "UpdateFailed", "UpdateJob", "UpdateStep", "WorkerCrashed", "WorkerLost",
     "WorkerPool", "WorkersBusy", "Written", "answer_query", "dataset_arguments",
 ]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .failures import RowLimitExceeded
+from ...errors import RowLimitExceeded
 
 INLINE_BYTES = 512 * 1024
 """Answers up to this size travel through the pipe; larger ones are written to a spool file."""

@@ -18,8 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ...errors import QueryTimeout, ServeError
-from .failures import REPORTABLE, WorkerCrashed, WorkerLost, WorkersBusy
+from ...errors import QueryTimeout, ServeError, WorkerCrashed, WorkerLost, WorkersBusy, rebuild_error
 from .worker import worker_main
 
 log = logging.getLogger(__name__)
@@ -258,8 +257,12 @@ def _remove_spool(job: Any) -> None:
 
 
 def _unpack(reply: tuple) -> Any:
+    """The answer, or the domain error the worker reported (by class name and fields), or WorkerCrashed."""
     if reply[0] == "ok":
         return reply[1]
     if reply[0] == "error":
-        raise REPORTABLE[reply[1]](**reply[2])
+        error = rebuild_error(reply[1], reply[2])
+        if error is None:  # a class this process has not imported: still a failure, and it is logged
+            raise WorkerCrashed(f"the worker reported {reply[1]} {reply[2]!r}, unknown here")
+        raise error
     raise WorkerCrashed(reply[1])

@@ -1,16 +1,31 @@
-"""Answering prepared queries inside a worker: the dataset, then serialisation with limits."""
+"""Answering prepared queries inside a worker: the dataset, then serialisation with limits.
+
+What the engine raises while it evaluates is sorted by whose fault it is (pyoxigraph 0.5.13):
+
+- ``SyntaxError``: what the grammar allows but the engine refuses (a variable bound twice…):
+  QuerySyntaxError, the client's, with the engine's message (it quotes the query, not the data).
+- ``ValueError``: an argument the engine refused; the query's own doing, but the message may quote
+  data, so QueryFailed says only that. (Errors inside expressions — a bad regex flag, IRI() of an
+  invalid IRI, a failed cast, a division by zero — raise nothing: they leave the variable unbound, as
+  SPARQL says.)
+- ``OSError``: the storage could not be read: EngineFailed, store unavailable (503).
+- ``RuntimeError`` (storage corruption, an engine fault) and ``TypeError`` (a wrong argument from this
+  code): EngineFailed (500). Neither is the client's fault; the detail goes to the server's log only.
+"""
 
 from __future__ import annotations
 
 import re
+import traceback
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyoxigraph as ox
 
-from ...errors import QuerySyntaxError
+from ...errors import (
+    EngineFailed, GraphNotFound, NotAcceptable, QueryFailed, QuerySyntaxError, RowLimitExceeded, ZgckgError,
+)
 from ...namespaces import PREFIXES
-from .failures import GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded
 from .jobs import Answer, GraphReadJob, QueryJob
 from .output import RowCounter, Sink, exact_rows
 
@@ -19,12 +34,19 @@ _QUAD_FORMATS = {"N_QUADS", "TRIG"}
 _PREFIXED_FORMATS = {"TURTLE", "TRIG", "RDF_XML", "N3"}
 
 
-def syntax_error(exc: SyntaxError) -> QuerySyntaxError:
+def syntax_error(exc: SyntaxError, text: str | None = None) -> QuerySyntaxError:
+    """The engine's syntax error with its position in ``text`` (the text it read), which it carries."""
     message = str(exc.msg if exc.msg else exc)
     found = _POSITION.search(message)
     if found:
-        return QuerySyntaxError(message, int(found.group(1)), int(found.group(2)))
-    return QuerySyntaxError(message, exc.lineno, exc.offset)
+        return QuerySyntaxError(message, int(found.group(1)), int(found.group(2)), text)
+    return QuerySyntaxError(message, exc.lineno, exc.offset, text)
+
+
+def engine_failed(operation: str, exc: BaseException) -> EngineFailed:
+    """An engine or storage fault, with its traceback for the log; OSError: the store could not be read."""
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return EngineFailed(operation, detail, unavailable=isinstance(exc, OSError))
 
 
 def dataset_arguments(job: QueryJob) -> dict[str, Any]:
@@ -48,19 +70,24 @@ def run_query(store: ox.Store, job: QueryJob):
     try:
         return store.query(job.text, prefixes=PREFIXES, **dataset_arguments(job))
     except SyntaxError as exc:  # what the grammar allows but the engine refuses (a variable bound twice…)
-        raise syntax_error(exc) from None
+        raise syntax_error(exc, job.text) from None
 
 
 def answer_query(store: ox.Store, job: QueryJob, version: str) -> Answer:
-    result = run_query(store, job)
+    """The complete answer; on failure a domain error sorted as the module says."""
     try:
+        result = run_query(store, job)
         if isinstance(result, ox.QueryTriples):
-            answer = _answer_graph(result, job, version)
-        else:
-            answer = _answer_solutions(result, job, version)
-    except (OSError, RuntimeError, ValueError) as exc:  # raised by the engine while it evaluates
-        raise QueryFailed(str(exc)) from None
-    return answer
+            return _answer_graph(result, job, version)
+        return _answer_solutions(result, job, version)
+    except ZgckgError:
+        raise
+    except SyntaxError as exc:  # evaluation is lazy: the engine may refuse the query only once it runs
+        raise syntax_error(exc, job.text) from None
+    except ValueError:
+        raise QueryFailed("the engine refused an argument of the query") from None
+    except (OSError, RuntimeError, TypeError) as exc:
+        raise engine_failed("query", exc) from None
 
 
 def _answer_solutions(result, job: QueryJob, version: str) -> Answer:
@@ -130,10 +157,13 @@ def _serialize_triples(triples: Iterable[ox.Triple], sink: Sink, fmt: str) -> No
 
 def answer_graph_read(store: ox.Store, job: GraphReadJob, version: str) -> Answer:
     node = graph_node(job.graph)
-    if job.graph is not None and not store.contains_named_graph(node):
-        raise GraphNotFound(job.graph)
-    triples = (q.triple for q in store.quads_for_pattern(None, None, None, node))
-    return _graph_answer(_Capped(triples, None), job.spool, job.gzip, job.format, version)
+    try:
+        if job.graph is not None and not store.contains_named_graph(node):
+            raise GraphNotFound(job.graph)
+        triples = (q.triple for q in store.quads_for_pattern(None, None, None, node))
+        return _graph_answer(_Capped(triples, None), job.spool, job.gzip, job.format, version)
+    except (OSError, RuntimeError) as exc:  # the storage: nothing about the request (its IRI was checked)
+        raise engine_failed("graph read", exc) from None
 
 
 def graph_node(graph: str | None):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import threading
@@ -12,9 +11,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ...errors import SandboxUnavailable, StoreError
+from ...errors import EngineFailed, SandboxUnavailable, StoreError, ZgckgError, error_fields, error_name
 from ..store import StoreDir, open_for_reading
-from .failures import REPORTABLE
 from .jobs import GraphReadJob, GraphWriteJob, QueryJob, UpdateJob
 from .reads import answer_graph_read, answer_query
 from .sandbox import drop_network
@@ -92,10 +90,20 @@ def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_netwo
 
 
 def _reply(job: Any, reader: _Reader, store_dir: StoreDir) -> tuple:
+    """("ok", answer); ("error", class name, fields) for any domain error, which the pool raises again;
+    ("crash", traceback) for anything else, a bug.
+
+    An OSError that reaches here came from the store outside the engine's evaluation (a generation that
+    cannot be opened or copied): the store is unavailable, which is no bug and not the client's fault.
+    """
     try:
         return ("ok", handle(job, reader, store_dir))
-    except tuple(REPORTABLE.values()) as exc:
-        return ("error", type(exc).__name__, dataclasses.asdict(exc))
+    except ZgckgError as exc:
+        return ("error", error_name(type(exc)), error_fields(exc))
+    except OSError:
+        operations = {QueryJob: "query", GraphReadJob: "graph read", UpdateJob: "update", GraphWriteJob: "graph write"}
+        failed = EngineFailed(operations.get(type(job), "request"), traceback.format_exc(), unavailable=True)
+        return ("error", error_name(EngineFailed), error_fields(failed))
     except Exception:
         return ("crash", traceback.format_exc())
 

@@ -25,8 +25,6 @@ from rdflib.util import guess_format
 from ..config import Config
 from ..errors import DataError
 
-SHAPES_FILE = "shapes.ttl"
-
 # Oxigraph prefixes its messages with the location and appends "(file, line N)"; we print our own.
 _OX_LOCATION = re.compile(r"^Parser error (?:at|between) [^:]*: ")
 _OX_SUFFIX = re.compile(r" \([^()]*, line \d+\)$")
@@ -51,8 +49,8 @@ class Sources:
 
 def load_sources(config: Config) -> Sources:
     """Parse ``ontology/*.ttl`` (except the shapes) and ``data/turtle/*.ttl``; the first syntax error stops it."""
-    ontology_paths = [p for p in turtle_files(config.ontology_dir) if p.name != SHAPES_FILE]
-    shapes = config.ontology_dir / SHAPES_FILE
+    shapes = config.shapes_file
+    ontology_paths = [p for p in turtle_files(config.ontology_dir) if p != shapes]
     return Sources(
         ontology_files={p: parse_file(p) for p in ontology_paths},
         data_files={p: parse_file(p) for p in turtle_files(config.data_dir)},

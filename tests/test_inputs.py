@@ -6,7 +6,7 @@ import rdflib
 
 from zgckg.config import Config
 from zgckg.errors import DataError
-from zgckg.kg.sources import display_path, ill_typed_literals, load_sources, parse_file, to_oxigraph
+from zgckg.kg.inputs import display_path, ill_typed_literals, load_sources, parse_file, to_oxigraph
 
 MINI = Path(__file__).parent / "data" / "mini"
 PREFIX = "@prefix ex: <http://example.org/> .\n"

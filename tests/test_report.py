@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from zgckg.kg.source import Report, normalise, split_sentences
+from zgckg.kg.report import Report, normalise, split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "sources" / "haidian-park-report.txt"

@@ -16,13 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from ..namespaces import REPORT
-
-SOURCE_DIR = Path(__file__).resolve().parents[3] / "data" / "source"
-REPORT_FILE = SOURCE_DIR / "haidian-park-report.txt"
 
 _FINAL = "。！？”"
 _TITLE_MAX = 40
@@ -82,7 +78,8 @@ class Report:
     sentences: tuple[Sentence, ...]
 
     @classmethod
-    def read(cls, path: Path = REPORT_FILE) -> "Report":
+    def read(cls, path: Path) -> "Report":
+        """The report in ``path`` (the project's is ``Config.source_file``)."""
         raw = path.read_text(encoding="utf-8")
         text = normalise(raw)
         return cls(path, raw, text, tuple(split_sentences(text)))
@@ -107,9 +104,3 @@ class Report:
             found.append((start, start + len(quote), self.sentence_at(start)))
             start = self.text.find(quote, start + 1)
         return found
-
-
-@cache
-def report() -> Report:
-    """The project's report, read once."""
-    return Report.read()
