@@ -107,3 +107,26 @@ def test_the_limits_are_settings_of_serve(tmp_path):
         assert "limit of 3" in status("ASK { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")[1]
     finally:
         stop(process)
+
+
+def test_under_overload_every_answer_comes_within_the_time_limit_plus_a_little(tmp_path):
+    """Twelve runaway queries at once on one worker: time spent waiting for a thread or a worker counts
+    toward each request's limit, so none is answered later than the limit plus a small constant."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store_dir = build_web_store(tmp_path / "store")
+    process, url = start_server(store_dir.root, "--workers", "1", "--timeout", "1")
+    cross_product = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(8)) + " }"
+
+    def ask(_):
+        started = time.monotonic()
+        response = requests.post(url + "/sparql", data=cross_product, headers=QUERY)
+        return response.status_code, time.monotonic() - started
+
+    try:
+        with ThreadPoolExecutor(12) as clients:
+            outcomes = list(clients.map(ask, range(12)))
+    finally:
+        stop(process)
+    assert {status for status, _ in outcomes} == {503}
+    assert max(seconds for _, seconds in outcomes) < 1.0 + 0.8
