@@ -18,7 +18,8 @@ import argparse
 import sys
 from dataclasses import dataclass
 
-from zgckg.kg.report import Report, report
+from zgckg.config import Config
+from zgckg.kg.report import Report
 
 
 class QuoteError(ValueError):
@@ -74,9 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("quotes", nargs="+", help="verbatim quotes from the normalised report")
     parser.add_argument("--sentence", help="sentence id (pNNsMM) when a quote occurs more than once")
     args = parser.parse_args(argv)
+    report = Report.read(Config.from_env().source_file)
     try:
         for quote in args.quotes:
-            print(evidence_turtle(locate_one(report(), quote, args.sentence), args.slug))
+            print(evidence_turtle(locate_one(report, quote, args.sentence), args.slug))
     except QuoteError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 import rdflib
 

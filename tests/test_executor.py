@@ -12,8 +12,9 @@ import pytest
 
 from zgckg.errors import QuerySyntaxError, QueryTimeout
 from zgckg.kg.executor import (
-    GraphNotFound, GraphReadJob, GraphWriteJob, NotAcceptable, QueryJob, RowCounter, RowLimitExceeded, Sink,
-    UpdateJob, WorkerLost, WorkerPool, WorkersBusy, dataset_arguments,
+    EngineFailed, GraphNotFound, GraphReadJob, GraphWriteJob, NotAcceptable, QueryFailed, QueryJob, RowCounter,
+    RowLimitExceeded, Sink, UpdateFailed, UpdateJob, WorkerLost, WorkerPool, WorkersBusy, answer_query,
+    dataset_arguments, writes,
 )
 from zgckg.namespaces import GRAPH_ASSERTED
 
@@ -273,3 +274,68 @@ def test_graph_store_put_post_delete(writer, fresh_web_store):
     writer.run(GraphWriteJob("DELETE", g), 10)
     with pytest.raises(GraphNotFound):
         writer.run(GraphWriteJob("DELETE", g), 10)
+
+
+# --- engine faults: whose fault it is decides the error ----------------------------------------------
+
+class FailingStore:
+    """Stands in for a store whose engine raises ``error`` on every query or update."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+    def query(self, *args, **kwargs):
+        raise self.error
+
+    def update(self, *args, **kwargs):
+        raise self.error
+
+
+ENGINE_WORDS = "IO error: /srv/store/generations/g000007/000012.sst: Input/output error"
+
+
+@pytest.mark.parametrize("raised, unavailable", [(OSError(ENGINE_WORDS), True), (RuntimeError(ENGINE_WORDS), False),
+                                                 (TypeError(ENGINE_WORDS), False)],
+                         ids=["os-error", "runtime-error", "type-error"])
+def test_an_engine_fault_during_a_query_is_the_servers_not_the_clients(raised, unavailable):
+    with pytest.raises(EngineFailed) as failed:
+        answer_query(FailingStore(raised), QueryJob("ASK {}", "g1"), "g1")
+    assert failed.value.unavailable is unavailable and ENGINE_WORDS in failed.value.detail
+
+
+def test_an_argument_the_engine_refuses_is_the_querys_without_the_engines_words():
+    with pytest.raises(QueryFailed) as failed:
+        answer_query(FailingStore(ValueError(ENGINE_WORDS)), QueryJob("ASK {}", "g1"), "g1")
+    assert "/srv" not in str(failed.value)
+
+
+def test_an_engine_syntax_error_carries_the_query_text():
+    with pytest.raises(QuerySyntaxError) as failed:
+        answer_query(FailingStore(SyntaxError("error at 1:5: expected [_]")), QueryJob("ASK {}", "g1"), "g1")
+    assert (failed.value.line, failed.value.column, failed.value.text) == (1, 5, "ASK {}")
+
+
+@pytest.mark.parametrize("message", ["The graph <http://x.example/g> does not exist",
+                                     "The graph <http://x.example/g> already exists"])
+def test_an_update_on_a_graph_that_is_not_as_it_expects_is_the_clients(message):
+    with pytest.raises(UpdateFailed, match="The graph <http://x.example/g>"):
+        writes._update(FailingStore(RuntimeError(message)), "DROP GRAPH <http://x.example/g>", None)
+
+
+@pytest.mark.parametrize("raised, unavailable", [(OSError(ENGINE_WORDS), True), (RuntimeError(ENGINE_WORDS), False)],
+                         ids=["os-error", "runtime-error"])
+def test_an_engine_fault_during_an_update_is_the_servers(raised, unavailable):
+    with pytest.raises(EngineFailed) as failed:
+        writes._update(FailingStore(raised), "CLEAR ALL", None)
+    assert failed.value.unavailable is unavailable and failed.value.operation == "update"
+
+
+def test_an_update_argument_the_engine_refuses_is_409_without_the_engines_words():
+    with pytest.raises(UpdateFailed) as failed:
+        writes._update(FailingStore(ValueError(ENGINE_WORDS)), "CLEAR ALL", None)
+    assert "/srv" not in str(failed.value)
+
+
+def test_dropping_a_missing_graph_is_still_update_failed(writer, fresh_web_store):
+    with pytest.raises(UpdateFailed, match="does not exist"):
+        writer.run(UpdateJob("DROP GRAPH <http://x.example/missing>"), 10)

@@ -13,7 +13,7 @@ import pytest
 from conftest import SparqlEndpoint, remote_network
 from zgckg.errors import ForbiddenOperation, QuerySyntaxError, QueryTooComplex
 from zgckg.kg import outbound
-from zgckg.kg.executor.failures import QueryFailed, UpdateFailed
+from zgckg.errors import QueryFailed, UpdateFailed
 from zgckg.kg.federation import Outbound
 from zgckg.kg.prepared import PreparedQuery, PreparedUpdate, UpdateStep, prepare_query, prepare_update
 from zgckg.kg.sparql import SyntaxLimits, acts_on_nothing, parse_query, parse_update

@@ -2,15 +2,15 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from rdflib import OWL, RDF, RDFS, XSD, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, Literal
 
 from zgckg.config import Config
 from zgckg.errors import ValidationFailed
+from zgckg.kg.inputs import load_sources, parse_file, union
 from zgckg.kg.reasoning import infer, is_noise
+from zgckg.kg.report import Report
 from zgckg.kg.report_graph import report_graph
 from zgckg.kg.rules import infer_with_rules
-from zgckg.kg.report import Report
-from zgckg.kg.inputs import load_sources, parse_file, union
 
 HERE = Path(__file__).parent
 MINI = HERE / "data" / "mini"
@@ -135,8 +135,9 @@ def test_an_inconsistency_stops_reasoning_and_names_the_individual(mini, reasone
 
 def project_graphs():
     """The project's own ontology and data (with the report's sentences), as the build reasons over them."""
-    sources = load_sources(Config())
-    return sources.ontology(), sources.data() + report_graph(Report.read())
+    config = Config()
+    sources = load_sources(config)
+    return sources.ontology(), sources.data() + report_graph(Report.read(config.source_file))
 
 
 def axioms_graphs():

@@ -112,6 +112,14 @@ def test_turtle_of_a_construct_uses_the_project_prefixes(store):
     assert 'zg:baidu rdfs:label "百度"@zh' in text
 
 
+@pytest.mark.parametrize("fmt, prefixed", [("ttl", True), ("trig", True), ("n3", True), ("xml", True),
+                                            ("nt", False), ("nq", False), ("jsonld", False)])
+def test_every_rdf_format_of_a_construct_has_the_project_prefixes_if_its_syntax_has_prefixes(store, fmt, prefixed):
+    text = output(run_query(store, f"CONSTRUCT {{ <{ZG}baidu> ?p ?o }} WHERE {{ <{ZG}baidu> ?p ?o }}"), fmt).decode()
+    declared = f"<{ZG}>" in text or f'"{ZG}"' in text  # @prefix zg: <…> or xmlns:zg="…"
+    assert "百度" in text and declared == prefixed
+
+
 def test_ntriples_of_a_construct(store):
     text = output(run_query(store, f"CONSTRUCT {{ <{ZG}baidu> ?p ?o }} WHERE {{ <{ZG}baidu> ?p ?o }}"), "nt")
     assert text.decode("utf-8") == f'<{ZG}baidu> <http://www.w3.org/2000/01/rdf-schema#label> "百度"@zh .\n'

@@ -82,9 +82,12 @@ def test_violations_are_ordered_by_file_then_node(ontology, shapes, report):
     ]
 
 
-def test_without_shapes_argument_the_project_shapes_are_used(ontology, report):
-    violations = validate(ontology, parsed([*CLEAN, fault("missing-english-label")]), report)
-    assert [(v.focus, v.path) for v in violations] == [("zg:xiaomi", "rdfs:label")]
+def test_without_shapes_every_check_but_shacl_runs(ontology, shapes, report):
+    files = parsed([*CLEAN, fault("missing-english-label"), fault("quote-moved")])
+    with_shapes = [(v.focus, v.path) for v in validate(ontology, files, report, shapes)]
+    without = [(v.focus, v.path) for v in validate(ontology, files, report)]
+    assert ("zg:xiaomi", "rdfs:label") in with_shapes and ("zg:xiaomi", "rdfs:label") not in without
+    assert without and set(without) < set(with_shapes)
 
 
 def test_file_names_are_relative_to_the_given_root(ontology, shapes, report):

@@ -127,3 +127,97 @@ def test_forbidden_service_is_403_saying_how_to_allow(web_client):
 
 def test_unknown_path_is_404_in_the_same_shape(web_client):
     assert_plain_error(web_client.get("/no/such/page"), 404)
+
+
+# --- one table from domain error to status; the server's own faults say nothing internal ----------------
+
+import dataclasses
+import logging
+
+from flask import Flask
+
+from zgckg.errors import EngineFailed, QuerySyntaxError, StoreError, ZgckgError
+from zgckg.web import errors
+
+
+@dataclasses.dataclass
+class UnlistedError(ZgckgError):
+    """A domain error nobody gave a status."""
+
+    secret: str
+
+    def __str__(self) -> str:
+        return f"internal detail {self.secret}"
+
+
+def raising(error: Exception):
+    """A bare app with the error handlers, whose one page raises ``error``."""
+    app = Flask(__name__)
+    errors.register(app)
+
+    @app.get("/")
+    def page():
+        raise error
+
+    return app.test_client()
+
+
+def test_a_domain_error_without_a_status_is_a_logged_500(caplog):
+    with caplog.at_level(logging.ERROR, logger="zgckg.web.errors"):
+        response = raising(UnlistedError("s3cr3t")).get("/")
+    body = assert_plain_error(response, 500)
+    assert body == "internal error\n"
+    assert "UnlistedError" in caplog.text and "s3cr3t" in caplog.text
+
+
+def test_a_subclass_takes_the_status_of_its_nearest_listed_ancestor():
+    @dataclasses.dataclass
+    class SharperSyntaxError(QuerySyntaxError):
+        pass
+
+    response = raising(SharperSyntaxError("error at 1:1: x", 1, 1, "WHAT")).get("/")
+    assert assert_plain_error(response, 400).endswith("\n\nWHAT\n^\n")
+
+
+@pytest.mark.parametrize("unavailable, status", [(False, 500), (True, 503)], ids=["engine", "store"])
+def test_an_engine_failure_is_the_servers_logged_and_says_nothing_internal(caplog, unavailable, status):
+    detail = "Traceback (most recent call last):\nOSError: IO error: /srv/store/generations/g000002/CURRENT"
+    with caplog.at_level(logging.ERROR, logger="zgckg.web.errors"):
+        response = raising(EngineFailed("query", detail, unavailable)).get("/", headers={"Accept": "application/json"})
+    assert response.status_code == status
+    error = response.get_json()
+    assert error["error_type"] == "EngineFailed" and "server's log" in error["message"]
+    assert "/srv" not in response.get_data(as_text=True) and "IO error" not in response.get_data(as_text=True)
+    assert "/srv/store/generations/g000002/CURRENT" in caplog.text
+
+
+def test_a_store_error_names_the_problem_but_neither_the_path_nor_the_engine_words(caplog):
+    error = StoreError("/srv/store", "cannot open the store: IO error: /srv/store/generations/g1/CURRENT")
+    with caplog.at_level(logging.ERROR, logger="zgckg.web.errors"):
+        body = assert_plain_error(raising(error).get("/"), 503)
+    assert "cannot open the store" in body and "/srv" not in body and "IO error" not in body
+    assert "/srv/store/generations/g1/CURRENT" in caplog.text
+
+
+def test_the_caret_comes_from_the_text_on_the_error_not_from_the_request():
+    error = QuerySyntaxError("error at 2:3: expected WHERE", 2, 3, text="SELECT *\nWHRE {}")
+    body = assert_plain_error(raising(error).get("/"), 400)
+    assert body.endswith("\nWHRE {}\n  ^\n")
+
+
+def test_a_syntax_error_only_the_engine_finds_shows_the_offending_line(web_client):
+    query = "SELECT *\nWHERE { BIND(1 AS ?x) BIND(2 AS ?x) }"
+    body = assert_plain_error(web_client.get("/sparql", query_string={"query": query}), 400)
+    assert body.startswith("SPARQL syntax error at line 2")
+    assert "\nWHERE { BIND(1 AS ?x) BIND(2 AS ?x) }\n" in body and body.endswith("^\n")
+
+
+def test_an_update_syntax_error_only_the_engine_finds_shows_the_offending_line(write_app):
+    from conftest import WEB_TOKEN
+
+    update = "INSERT { ?x ?x ?x }\nWHERE { BIND(1 AS ?x) BIND(2 AS ?x) }"
+    response = write_app.test_client().post("/update", data=update, headers={
+        "Content-Type": "application/sparql-update", "Authorization": f"Bearer {WEB_TOKEN}"})
+    body = assert_plain_error(response, 400)
+    assert body.startswith("SPARQL syntax error at line 2")
+    assert "\nWHERE { BIND(1 AS ?x) BIND(2 AS ?x) }\n" in body and body.endswith("^\n")

@@ -5,8 +5,9 @@ its own that becomes ``current`` only once it is complete (see :mod:`zgckg.kg.st
 a validation failure, an inconsistency, or a build killed half-way leaves the previous store serving.
 
 The reasoner is :func:`zgckg.kg.rules.infer_with_rules`: owlrl's OWL 2 RL closure computed as SPARQL rules
-inside Oxigraph, 20× faster on our data and tested to give exactly owlrl's filtered triples on it
-(``tests/test_reasoning.py``); ``reasoner=zgckg.kg.reasoning.infer`` runs owlrl itself.
+inside Oxigraph, much faster (timings in docs/build-benchmarks.md) and tested to give exactly owlrl's
+filtered triples on our data (``tests/test_reasoning.py``); ``reasoner=zgckg.kg.reasoning.infer`` runs
+owlrl itself.
 
 Graphs of a built store (IRIs in :mod:`zgckg.namespaces`): the ontology files in GRAPH_ONTOLOGY, the data
 files and the report's sentences in GRAPH_ASSERTED, the reasoner's new triples in GRAPH_INFERRED. Graphs a

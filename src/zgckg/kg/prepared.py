@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..errors import ForbiddenOperation
+from ..errors import ForbiddenOperation, QueryFailed, UpdateFailed
 from . import federation, outbound
-from .executor import QueryFailed, UpdateFailed, UpdateStep
+from .executor import UpdateStep
 from .federation import Outbound
 from .sparql import Load, Reading, SyntaxLimits, acts_on_nothing, parse_query, parse_update
 

@@ -139,8 +139,9 @@ class StoreDir:
 def open_for_reading(generation: Path, memory_bytes: int) -> ox.Store:
     """A generation to answer queries from: an in-memory copy when its files take at most ``memory_bytes``.
 
-    Oxigraph evaluates our queries two to eight times faster on its in-memory store than on RocksDB
-    (``bench/engine.py``), and a generation never changes after publication, so a copy stays exact.
+    Oxigraph evaluates our queries faster on its in-memory store than on RocksDB (measured by
+    ``bench/engine.py``, figures in docs/benchmarks.md), and a generation never changes after
+    publication, so a copy stays exact.
     Larger generations are read from disk, where memory does not bound them.
     """
     disk = ox.Store.read_only(str(generation))

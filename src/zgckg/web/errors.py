@@ -3,7 +3,9 @@
 The body is plain text (the message, then a newline) unless the client prefers JSON, then
 ``{"status": …, "error": …, "message": …}`` plus any fields the error carries (line, column, limit…).
 Nothing internal is ever sent: an unexpected exception is logged with its traceback by Flask and the
-client gets a bare 500.
+client gets a bare 500; so is a domain error :data:`STATUS` has no entry for. The server's own faults
+(:class:`EngineFailed`, :class:`StoreError`) are logged with what the engine said, and the client learns
+only that the server failed and that it was logged.
 """
 
 from __future__ import annotations
@@ -17,11 +19,9 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import (
-    DataError, ForbiddenOperation, QuerySyntaxError, QueryTimeout, QueryTooComplex, StoreError, ZgckgError,
-)
-from ..kg.executor import (
-    GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded, UpdateFailed, WorkerCrashed, WorkerLost,
-    WorkersBusy,
+    DataError, DatasetConflict, EngineFailed, ForbiddenOperation, GraphNotFound, NotAcceptable, QueryFailed,
+    QuerySyntaxError, QueryTimeout, QueryTooComplex, RemoteFailed, RowLimitExceeded, StoreError, UpdateFailed,
+    WorkerCrashed, WorkerLost, WorkersBusy, ZgckgError,
 )
 from .formats import RESULT_KINDS
 from .negotiation import offered
@@ -30,8 +30,12 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class HttpError(ZgckgError):
-    """An error the web layer itself finds (a bad parameter, a missing token…)."""
+class HttpError(Exception):
+    """An error the web layer itself finds (a bad parameter, a missing token…), with its status.
+
+    Not a :class:`ZgckgError`: it belongs to the web layer, so nothing outside it (the command line's
+    error reporter, a worker) can mistake it for a domain error.
+    """
 
     status: int
     message: str
@@ -41,25 +45,31 @@ class HttpError(ZgckgError):
         return self.message
 
 
-STATUS: dict[type, int] = {
+STATUS: dict[type[ZgckgError], int] = {
     QuerySyntaxError: 400,
     QueryTooComplex: 400,  # names the limit and the setting that raises it
     DataError: 400,
+    DatasetConflict: 400,  # the protocol's dataset and a USING/WITH clause together
     RowLimitExceeded: 400,  # documented: over the row cap the request fails, nothing is truncated
-    QueryFailed: 400,
+    QueryFailed: 400,  # the query's own doing (a remote that failed, an argument refused); no engine text
     ForbiddenOperation: 403,
     GraphNotFound: 404,
     NotAcceptable: 406,
     UpdateFailed: 409,  # well-formed, but not applicable to the store as it is; nothing changed
+    RemoteFailed: 502,  # an allowed SERVICE or LOAD whose server failed (when not already a Query/UpdateFailed)
     QueryTimeout: 503,
     WorkersBusy: 503,
     WorkerLost: 503,
-    StoreError: 503,
+    StoreError: 503,  # missing, locked or unreadable store: the server's state, worth a retry
+    EngineFailed: 500,  # 503 when the store could not be read: see _status
 }
+"""The one table from domain error to status; a class matches its nearest listed ancestor. A domain
+error with no entry is a 500, logged as a bug."""
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(ZgckgError, _domain_error)
+    app.register_error_handler(HttpError, _web_error)
     app.register_error_handler(WorkerCrashed, _worker_crash)
     app.register_error_handler(HTTPException, _http_error)
 
@@ -77,21 +87,51 @@ def error_response(status: int, message: str, extra: dict[str, Any] | None = Non
     return response
 
 
+def _web_error(error: HttpError) -> Response:
+    return error_response(error.status, error.message, headers=error.headers)
+
+
 def _domain_error(error: ZgckgError) -> Response:
-    if isinstance(error, HttpError):
-        return error_response(error.status, error.message, headers=error.headers)
-    status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 500)
-    if status == 500:
-        log.error("unmapped domain error: %r", error)
+    status = _status(error)
+    if status is None:
+        log.error("a domain error with no status (add it to web.errors.STATUS): %r", error)
         return error_response(500, "internal error")
+    if isinstance(error, (EngineFailed, StoreError)):
+        return _server_fault(error, status)
     message, extra = _describe(error)
     headers = {"Retry-After": "1"} if isinstance(error, WorkersBusy) else {}
     return error_response(status, message, {"error_type": type(error).__name__, **extra}, headers)
 
 
+def _status(error: ZgckgError) -> int | None:
+    """The status of the nearest class in ``error``'s ancestry that STATUS lists, None if none is."""
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            if cls is EngineFailed and error.unavailable:
+                return 503
+            return STATUS[cls]
+    return None
+
+
+def _server_fault(error: EngineFailed | StoreError, status: int) -> Response:
+    """The server's own failure: everything the engine said goes to the log, none of it to the client
+    (it may name files or quote data)."""
+    if isinstance(error, EngineFailed):
+        log.error("the engine failed during a %s (%s):\n%s", error.operation, status, error.detail)
+        what = "the store could not be read" if error.unavailable else "the server failed"
+        message = f"{what} while running the {error.operation}; the cause is in the server's log"
+    else:
+        log.error("the store is not available: %s", error)
+        # a StoreError's message says what is wrong before its first colon; after it, the engine's words
+        message = f"the store is not available: {error.message.split(':', 1)[0]}; the cause is in the server's log"
+    if status == 503:
+        message += "; try again shortly"
+    return error_response(status, message, {"error_type": type(error).__name__})
+
+
 def _describe(error: ZgckgError) -> tuple[str, dict[str, Any]]:
     if isinstance(error, QuerySyntaxError):
-        return syntax_message(error, getattr(g, "sparql_text", None)), {"line": error.line, "column": error.column}
+        return syntax_message(error, error.text), {"line": error.line, "column": error.column}
     if isinstance(error, NotAcceptable):
         return (
             f"none of the formats a {error.kind} result can be sent in is acceptable "

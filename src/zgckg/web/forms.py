@@ -2,7 +2,7 @@
 
 A query posted as a form is mostly percent-escapes when it carries Chinese text (nine bytes per
 character), and the standard library decodes escapes in a Python loop. Here each ``%XX`` becomes
-``\\xXX`` and the C escape decoder does the work, ten times faster; anything it rejects (a ``%`` not
+``\\xXX`` and the C escape decoder does the work, much faster (see docs/benchmarks.md); anything it rejects (a ``%`` not
 followed by two hex digits) goes the standard library's lenient way. Values must be valid UTF-8: a
 replacement character would change the query the client sent, so invalid bytes are a 400.
 """

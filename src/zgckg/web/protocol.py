@@ -21,7 +21,8 @@ from flask import Request
 from werkzeug.datastructures import MultiDict
 
 from ..config import Config
-from ..kg.update_dataset import DatasetConflict, add_using_clauses
+from ..errors import DatasetConflict
+from ..kg.update_dataset import add_using_clauses
 from .bodies import read_body
 from .errors import HttpError
 from .forms import parse_form

@@ -8,7 +8,7 @@ If-Modified-Since gets a 304 without any query running.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
 from ..kg.executor import QueryJob
 from ..kg.prepared import PreparedQuery
@@ -39,7 +39,6 @@ def sparql() -> Response:
     query = read_query(request, rt.config)
     if query is None:
         return service_description(rt)
-    g.sparql_text = query.text
     return answer(rt, query)
 
 

@@ -9,7 +9,7 @@ network, applies the update.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
 from ..kg.executor import UpdateJob
 from . import accesslog
@@ -27,7 +27,6 @@ def update() -> Response:
     rt = runtime()
     require_write_token(request, rt.config)
     change = read_update(request, rt.config)
-    g.sparql_text = change.text
     prepared = rt.prepare_update(change.text)
     written = rt.writer.run(UpdateJob(prepared.text, steps=prepared.steps), change.timeout, started=arrived())
     accesslog.note(version=written.version)

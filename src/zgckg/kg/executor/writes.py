@@ -1,16 +1,30 @@
 """Applying prepared updates and Graph Store writes inside the writer: a new generation, published whole or
 not at all. SERVICE and LOAD were answered before the job came (see ``prepared``): the writer connects
-nowhere."""
+nowhere.
+
+What the engine raises while it applies an update is sorted by whose fault it is (pyoxigraph 0.5.13):
+
+- ``SyntaxError``: QuerySyntaxError (400), with the text the position refers to.
+- ``RuntimeError`` saying a graph does not exist or already exists (DROP, CLEAR, MOVE, COPY of a missing
+  graph, CREATE of one that is there): UpdateFailed (409) with that message, which names only the
+  request's own graph.
+- ``ValueError``: an argument the engine refused: UpdateFailed (409), without the engine's words.
+- ``OSError`` (the storage could not be read or written): EngineFailed, store unavailable (503).
+- any other ``RuntimeError`` (storage corruption, an engine fault) and ``TypeError``: EngineFailed (500).
+"""
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 
-from ...errors import DataError
+from ...errors import DataError, GraphNotFound, UpdateFailed, ZgckgError
 from ..store import StoreDir
-from .failures import GraphNotFound, UpdateFailed
 from .jobs import GraphWriteJob, UpdateJob, UpdateStep, Written
-from .reads import graph_node, syntax_error
+from .reads import engine_failed, graph_node, syntax_error
+
+_GRAPH_STATE = re.compile(r"The graph <[^<>\s]*> (does not exist|already exists)")
 
 
 def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
@@ -20,20 +34,35 @@ def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
                 for step in job.steps:
                     _apply(store, step, job.base_iri)
             else:
-                store.update(job.text, base_iri=job.base_iri)
-        except SyntaxError as exc:
-            raise syntax_error(exc) from None
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise UpdateFailed(str(exc)) from None
+                _update(store, job.text, job.base_iri)
+        except (OSError, RuntimeError, TypeError) as exc:  # loading fetched data: the storage failed
+            raise engine_failed("update", exc) from None
 
     store_dir.write(change, copy_current=True)
     return Written(store_dir.version())
 
 
+def _update(store: ox.Store, text: str, base_iri: str | None) -> None:
+    try:
+        store.update(text, base_iri=base_iri)
+    except ZgckgError:
+        raise
+    except SyntaxError as exc:
+        raise syntax_error(exc, text) from None
+    except RuntimeError as exc:
+        if _GRAPH_STATE.fullmatch(str(exc)):  # the request's own graph: the client's to fix
+            raise UpdateFailed(str(exc)) from None
+        raise engine_failed("update", exc) from None
+    except ValueError:
+        raise UpdateFailed("the engine refused an argument of the update") from None
+    except (OSError, TypeError) as exc:
+        raise engine_failed("update", exc) from None
+
+
 def _apply(store: ox.Store, step: UpdateStep, base_iri: str | None) -> None:
     """One operation of an update that loads: run by the engine, or data loaded (a SILENT failure: nothing)."""
     if step.text is not None:
-        store.update(step.text, base_iri=base_iri)
+        _update(store, step.text, base_iri)
         return
     if step.load is None:
         return
@@ -64,6 +93,12 @@ def write_graph(store_dir: StoreDir, job: GraphWriteJob) -> Written:
     node = graph_node(job.graph)
 
     def change(store: ox.Store) -> bool:
+        try:
+            return _change_graph(store)
+        except (OSError, RuntimeError, TypeError) as exc:  # the storage: the request was checked already
+            raise engine_failed("graph write", exc) from None
+
+    def _change_graph(store: ox.Store) -> bool:
         existed = job.graph is None or store.contains_named_graph(node)
         if job.method == "DELETE":
             if not existed:

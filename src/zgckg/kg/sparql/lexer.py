@@ -115,7 +115,7 @@ def syntax_error(text: str, at: int, message: str) -> QuerySyntaxError:
     """A syntax error at character ``at``, with its line and column (both from 1) in the message."""
     line = text.count("\n", 0, at) + 1
     column = at - text.rfind("\n", 0, at)
-    return QuerySyntaxError(f"error at {line}:{column}: {message}", line, column)
+    return QuerySyntaxError(f"error at {line}:{column}: {message}", line, column, text)
 
 
 _ESCAPE = re.compile(rf"{_UCHAR}|{_ECHAR}|\\[_~.\-!$&'()*+,;=/?#@%]")
