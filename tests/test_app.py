@@ -11,8 +11,8 @@ def test_app_takes_a_mapping_and_serves_the_given_store(web_store):
     try:
         runtime = app.extensions["zgckg"]
         assert (runtime.config.workers, runtime.config.timeout, runtime.config.max_rows) == (1, 3.0, 7)
-        assert runtime.store_dir is web_store and len(runtime.readers.pids()) == 1
-        assert runtime.writer is None  # no write token, no writer process
+        assert runtime.engine.store_dir is web_store and len(runtime.engine.readers.pids()) == 1
+        assert runtime.engine.writer is None  # no write token, no writer process
         response = app.test_client().get("/sparql", query_string={"query": "SELECT * { GRAPH ?g { ?s ?p ?o } }"})
         assert response.status_code == 400 and "more than 7 rows" in response.get_data(as_text=True)
     finally:
@@ -22,7 +22,7 @@ def test_app_takes_a_mapping_and_serves_the_given_store(web_store):
 def test_store_path_comes_from_the_config_when_not_given(web_store):
     app = create_app(Config(store=web_store.root, workers=1))
     try:
-        assert app.extensions["zgckg"].store_dir.root == web_store.root
+        assert app.extensions["zgckg"].engine.store_dir.root == web_store.root
         assert app.test_client().get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
     finally:
         close_app(app)
@@ -46,7 +46,7 @@ def test_every_blueprint_is_registered(web_app):
 def test_close_app_stops_the_worker_processes_and_is_idempotent(web_store):
     app = create_app(Config(store=web_store.root, workers=2, write_token="t"))
     runtime = app.extensions["zgckg"]
-    pids = runtime.readers.pids() + runtime.writer.pids()
+    pids = runtime.engine.readers.pids() + runtime.engine.writer.pids()
     assert len(pids) == 3
     close_app(app)
     close_app(app)

@@ -123,7 +123,7 @@ def test_large_answer_streams_from_a_spool_file(live_server, web_app):
     assert response.status_code == 200
     assert int(response.headers["Content-Length"]) == len(response.content) > 512 * 1024
     assert len(response.json()["results"]["bindings"]) == 16**3
-    assert list(web_app.extensions["zgckg"].readers.spool_dir.iterdir()) == []
+    assert list(web_app.extensions["zgckg"].engine.readers.spool_dir.iterdir()) == []
 
 
 def test_large_answer_gzip_streams_and_decompresses(live_server):

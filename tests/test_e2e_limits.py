@@ -14,7 +14,7 @@ CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i
 
 
 def test_cross_product_is_cut_at_the_limit_while_another_client_keeps_being_answered(live_server, web_app):
-    readers = web_app.extensions["zgckg"].readers
+    readers = web_app.extensions["zgckg"].engine.readers
     killed_before = len(readers.killed)
     outcome = {}
 

@@ -278,7 +278,7 @@ def test_the_app_answers_with_sandboxed_workers(web_store):
         assert (response.status_code, response.get_json()) == (200, {"head": {}, "boolean": True})
         runtime = app.extensions["zgckg"]
         own = seccomp_filters(os.getpid())
-        assert {seccomp_filters(pid) for pid in runtime.readers.pids() + runtime.writer.pids()} == {own + 1}
+        assert {seccomp_filters(pid) for pid in runtime.engine.readers.pids() + runtime.engine.writer.pids()} == {own + 1}
     finally:
         close_app(app)
 

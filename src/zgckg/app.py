@@ -16,6 +16,8 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from .config import Config
+from .kg.engine import Engine
+from .kg.engine.local import LocalEngine
 from .kg.store import StoreDir
 from .web import errors, graphstore, home, sparql, update
 from .web.runtime import Runtime, note_arrival
@@ -24,13 +26,18 @@ BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.b
 """Registered in this order; linked-data pages, VoID and dumps join this list when they exist."""
 
 
-def create_app(config: Config | Mapping[str, Any] | None = None, *, store: StoreDir | Path | None = None) -> Flask:
+def create_app(config: Config | Mapping[str, Any] | None = None, *, store: StoreDir | Path | None = None,
+               engine: Engine | None = None) -> Flask:
+    """The app over ``engine``; by default the local engine (worker processes) over ``store`` or the
+    configured store directory."""
     config = _config(config)
-    store_dir = store if isinstance(store, StoreDir) else StoreDir(Path(store) if store else config.store)
+    if engine is None:
+        store_dir = store if isinstance(store, StoreDir) else StoreDir(Path(store) if store else config.store)
+        engine = LocalEngine(config, store_dir)
     app = Flask("zgckg")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.ensure_ascii = False
-    runtime = Runtime.start(config, store_dir)
+    runtime = Runtime.start(config, engine)
     app.extensions["zgckg"] = runtime
     atexit.register(runtime.close)
     app.before_request(note_arrival)

@@ -7,13 +7,10 @@ query run like any other (in a worker, under the time limit), once per store ver
 
 from __future__ import annotations
 
-import os
 
 import pyoxigraph as ox
 
-from ..kg.executor import QueryJob
 from ..kg.formats import serialize_triples
-from ..kg.stats import PER_GRAPH
 from ..namespaces import DCTERMS, RDF, SD, VOID, XSD
 from .formats import GRAPHS, SOLUTIONS, Format
 from .runtime import Runtime
@@ -23,22 +20,11 @@ TITLE = ox.NamedNode(DCTERMS + "title")
 
 
 def named_graph_sizes(runtime: Runtime, version: str) -> list[tuple[str, int]]:
-    """(graph IRI, triples) for every non-empty named graph; cached with the answers of this version."""
-    answer = runtime.cache.get(version, PER_GRAPH)
-    if answer is None:
-        job = QueryJob(PER_GRAPH, version, solutions_format="TSV", union=False, max_rows=100_000,
-                       spool=runtime.readers.spool_path())
-        answer = runtime.readers.run(job, runtime.config.timeout)
-        runtime.cache.put(PER_GRAPH, answer)
-    body = answer.body if answer.body is not None else _read_and_remove(answer.spool)
-    return [(row["g"].value, int(row["n"].value)) for row in ox.parse_query_results(body, ox.QueryResultsFormat.TSV)]
-
-
-def _read_and_remove(path: str) -> bytes:
-    with open(path, "rb") as spool:
-        data = spool.read()
-    os.unlink(path)
-    return data
+    """(graph IRI, triples) for every non-empty named graph, asked once per store version."""
+    known = runtime.graph_sizes
+    if version not in known:
+        runtime.graph_sizes = known = {version: runtime.engine.graph_sizes(timeout=runtime.config.timeout)}
+    return known[version]
 
 
 def description(endpoint: str, update_endpoint: str | None, union: bool, federated: bool,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from ..kg.executor import GraphReadJob, GraphWriteJob
+from ..kg.engine import GraphWrite
 from . import accesslog
 from .bodies import read_body
 from .errors import HttpError
@@ -35,15 +35,15 @@ def graph_store() -> Response:
         fmt = best(request.headers.get("Accept"), GRAPHS)
         if fmt is None:
             raise HttpError(406, f"no acceptable RDF format; offered: {offered(GRAPHS)}")
-        job = GraphReadJob(graph, rt.version(), fmt.serializer, accepts_gzip(request), rt.readers.spool_path())
-        return answer_response(rt.readers.run(job, rt.config.timeout), request)
+        answer = rt.engine.read_graph(graph, fmt, timeout=rt.config.timeout, gzip=accepts_gzip(request))
+        return answer_response(answer, request)
     if request.method == "DELETE":
-        rt.writer.run(GraphWriteJob("DELETE", graph), rt.config.timeout)
+        rt.engine.write_graph(GraphWrite("DELETE", graph), timeout=rt.config.timeout)
         return no_content()
     request.max_content_length = rt.config.max_upload_bytes
     fmt = body_format()
     data = read_body(request, rt.config.max_upload_bytes, "ZGCKG_MAX_UPLOAD_BYTES")
-    written = rt.writer.run(GraphWriteJob(request.method, graph, data, fmt.serializer), rt.config.timeout)
+    written = rt.engine.write_graph(GraphWrite(request.method, graph, data, fmt), timeout=rt.config.timeout)
     return no_content(201 if written.created else 204)
 
 

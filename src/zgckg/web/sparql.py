@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..kg.executor import QueryJob
-from ..kg.prepared import PreparedQuery
+from ..kg.engine import Query
 from . import accesslog, description
 from .conditional import add_validators, etag_for, is_fresh, not_modified
 from .errors import HttpError
@@ -50,51 +49,32 @@ def answer(rt: Runtime, query: QueryRequest) -> Response:
     version = rt.version()
     key = (
         query.text, query.default_graphs, query.named_graphs, query.max_rows,
-        choice.solutions.serializer if choice.solutions else None,
-        choice.graph.serializer if choice.graph else None,
+        choice.solutions.name if choice.solutions else None, choice.graph.name if choice.graph else None,
     )
     compress = accepts_gzip(request)
     cache_key = (*key, compress)
     found = rt.cache.get(version, cache_key)  # only answers without SERVICE are ever kept
-    prepared = None
-    if found is None:
-        prepared = rt.prepare_query(query.text)
-        if prepared.remote:  # a remote answer may change while the store does not
-            return _fresh_answer(rt, query, prepared, version, choice)
     etag, modified = etag_for(version, key), rt.last_modified(version)
-    if is_fresh(request, etag, modified):
+    if found is not None and is_fresh(request, etag, modified):
         accesslog.note(cache="revalidated")
         return _vary(not_modified(etag, modified))
     accesslog.note(cache="hit" if found else "miss")
     if found is None:
-        job = _job(rt, query, prepared, version, choice, compress)
-        found = rt.readers.run(job, query.timeout, started=arrived())
+        found = rt.engine.query(Query(
+            query.text, choice.solutions, choice.graph, query.default_graphs, query.named_graphs,
+            timeout=query.timeout, max_rows=query.max_rows, started=arrived(), gzip=compress,
+        ))
+        if found.remote:  # a remote answer may change while the store does not: never kept, no validators
+            accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version,
+                           cache="bypass")
+            response = answer_response(found, request)
+            response.headers["Cache-Control"] = "no-store"
+            return response
         rt.cache.put(cache_key, found)
-    if found.version != version:  # the worker found a newer generation: validators follow the answer
+    if found.version != version:  # the engine found a newer generation: validators follow the answer
         etag, modified = etag_for(found.version, key), rt.last_modified(found.version)
     accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version)
     return add_validators(answer_response(found, request), etag, modified)
-
-
-def _fresh_answer(rt: Runtime, query: QueryRequest, prepared: PreparedQuery, version: str, choice) -> Response:
-    """An answer that involves SERVICE: run every time, never cached, sent without validators."""
-    job = _job(rt, query, prepared, version, choice, accepts_gzip(request))
-    found = rt.readers.run(job, query.timeout, started=arrived())
-    accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version, cache="bypass")
-    response = answer_response(found, request)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _job(rt: Runtime, query: QueryRequest, prepared: PreparedQuery, version: str, choice, compress: bool) -> QueryJob:
-    return QueryJob(
-        prepared.text, version, has_dataset_clause=prepared.has_dataset_clause,
-        solutions_format=choice.solutions.serializer if choice.solutions else None,
-        graph_format=choice.graph.serializer if choice.graph else None,
-        default_graphs=query.default_graphs, named_graphs=query.named_graphs,
-        union=rt.config.union_default_graph, max_rows=query.max_rows, gzip=compress,
-        spool=rt.readers.spool_path(),
-    )
 
 
 def service_description(rt: Runtime) -> Response:

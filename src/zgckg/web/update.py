@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..kg.executor import UpdateJob
 from . import accesslog
 from .protocol import read_update
 from .responses import no_content
@@ -27,7 +26,6 @@ def update() -> Response:
     rt = runtime()
     require_write_token(request, rt.config)
     change = read_update(request, rt.config)
-    prepared = rt.prepare_update(change.text)
-    written = rt.writer.run(UpdateJob(prepared.text, steps=prepared.steps), change.timeout, started=arrived())
+    written = rt.engine.update(change.text, timeout=change.timeout, started=arrived())
     accesslog.note(version=written.version)
     return no_content()

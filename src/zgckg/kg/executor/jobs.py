@@ -5,6 +5,8 @@ Formats are pyoxigraph's names (``JSON``, ``TURTLE``…), so a worker needs no k
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from dataclasses import dataclass
 
 from ..outbound import Fetched
@@ -26,6 +28,8 @@ class QueryJob:
     max_rows: int = 100_000
     gzip: bool = False
     spool: str = ""
+    bindings: tuple[tuple[str, str], ...] = ()
+    """(variable name, term in SPARQL syntax): the query's parameters, bound as pyoxigraph substitutions."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,21 @@ class Answer:
     rows: int | None
     encoding: str | None
     version: str
+    remote: bool = False
+    """Remote endpoints took part (SERVICE): it may change while the store does not, so it is never cached."""
+
+    def content(self) -> bytes:
+        """The whole answer in memory (a spooled one is read and its file removed)."""
+        if self.body is not None:
+            return self.body
+        try:
+            with open(self.spool, "rb") as spool:
+                return spool.read()
+        finally:
+            os.unlink(self.spool)
+
+    def with_remote(self, remote: bool) -> "Answer":
+        return dataclasses.replace(self, remote=remote) if remote else self
 
 
 @dataclass(frozen=True)

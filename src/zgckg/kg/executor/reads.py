@@ -68,9 +68,24 @@ def dataset_arguments(job: QueryJob) -> dict[str, Any]:
 
 def run_query(store: ox.Store, job: QueryJob):
     try:
-        return store.query(job.text, prefixes=PREFIXES, **dataset_arguments(job))
+        return store.query(job.text, prefixes=PREFIXES, substitutions=substitutions(job.bindings),
+                           **dataset_arguments(job))
     except SyntaxError as exc:  # what the grammar allows but the engine refuses (a variable bound twice…)
         raise syntax_error(exc, job.text) from None
+
+
+def substitutions(bindings: tuple[tuple[str, str], ...]) -> dict | None:
+    """pyoxigraph terms for (variable, term in SPARQL syntax) pairs, read as a VALUES row reads them: data
+    only, so a binding cannot smuggle in an expression or a pattern."""
+    if not bindings:
+        return None
+    names = " ".join(f"?{name}" for name, _ in bindings)
+    row = " ".join(term for _, term in bindings)
+    try:
+        (solution,) = ox.Store().query(f"SELECT * WHERE {{ VALUES ({names}) {{ ({row}) }} }}")
+    except (SyntaxError, ValueError):
+        raise QueryFailed(f"a binding is not a variable name and an RDF term: {bindings!r:.200}") from None
+    return {ox.Variable(name): solution[name] for name, _ in bindings}
 
 
 def answer_query(store: ox.Store, job: QueryJob, version: str) -> Answer:

@@ -1,0 +1,89 @@
+"""The served store: Oxigraph generations on disk, answered by worker processes that can be killed.
+
+Queries go to a pool of reader processes, each with a read-only view of the published generation (a copy
+in memory when it is small); updates and graph writes go to one writer process, which publishes a new
+generation whole or not at all. A job past its time limit is stopped by killing its process, which frees
+its CPU and memory; the answer is complete (in memory or spooled) before anything is sent. See
+``zgckg.kg.executor``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from ...config import Config
+from ...errors import ForbiddenOperation
+from ..executor import GraphReadJob, GraphWriteJob, QueryJob, UpdateJob, WorkerPool
+from ..formats import Format
+from ..prepared import PreparedQuery, PreparedUpdate
+from ..store import StoreDir
+from . import Answer, Engine, EngineInfo, GraphWrite, Query, Written
+
+
+class LocalEngine(Engine):
+    def __init__(self, config: Config, store_dir: StoreDir | None = None):
+        super().__init__(config)
+        self.store_dir = store_dir or StoreDir(config.store)
+        network = config.worker_network
+        self.readers = WorkerPool(self.store_dir.root, config.workers, name="reader",
+                                  memory_bytes=config.reader_memory_bytes, network=network)
+        self.writer = WorkerPool(self.store_dir.root, 1, name="writer", network=network) if config.write_token else None
+        pools = [p for p in (self.readers, self.writer) if p is not None]
+        for pool in pools:
+            pool.start(wait=False)
+        try:
+            for pool in pools:
+                pool.wait_started()
+        except BaseException:  # no worker of one pool started (ServeError): stop the others' too
+            self.close()
+            raise
+
+    def version(self) -> str:
+        """The published generation; asked on every request, so read with one readlink."""
+        try:
+            return os.path.basename(os.readlink(self.store_dir.link))
+        except OSError:
+            return self.store_dir.version()
+
+    def modified(self, version: str) -> float:
+        try:
+            return (self.store_dir.generations / version).stat().st_mtime
+        except OSError:  # pruned by a newer publication meanwhile
+            return time.time()
+
+    def run_query(self, prepared: PreparedQuery, query: Query, version: str) -> Answer:
+        job = QueryJob(
+            prepared.text, version, has_dataset_clause=prepared.has_dataset_clause,
+            solutions_format=query.solutions_format.serializer if query.solutions_format else None,
+            graph_format=query.graph_format.serializer if query.graph_format else None,
+            default_graphs=query.default_graphs, named_graphs=query.named_graphs,
+            union=self.config.union_default_graph, max_rows=query.max_rows, gzip=query.gzip,
+            spool=self.readers.spool_path(), bindings=tuple(query.bindings.items()),
+        )
+        return self.readers.run(job, query.timeout, started=query.started)
+
+    def run_update(self, prepared: PreparedUpdate, timeout: float, started: float | None) -> Written:
+        return self._writer().run(UpdateJob(prepared.text, steps=prepared.steps), timeout, started=started)
+
+    def read_graph(self, graph: str | None, fmt: Format, *, timeout: float, gzip: bool = False) -> Answer:
+        job = GraphReadJob(graph, self.version(), fmt.serializer, gzip, self.readers.spool_path())
+        return self.readers.run(job, timeout)
+
+    def write_graph(self, write: GraphWrite, *, timeout: float) -> Written:
+        fmt = write.format.serializer if write.format else "TURTLE"
+        return self._writer().run(GraphWriteJob(write.method, write.graph, write.data, fmt, write.base_iri), timeout)
+
+    def describe(self) -> EngineInfo:
+        return EngineInfo("local", str(self.store_dir.root), self.version(), (
+            ("readers", str(len(self.readers.pids()))), ("writer", "yes" if self.writer else "no")))
+
+    def close(self) -> None:
+        for pool in (self.readers, self.writer):
+            if pool is not None:
+                pool.close()
+
+    def _writer(self) -> WorkerPool:
+        if self.writer is None:
+            raise ForbiddenOperation("this server is read-only: writes need a write token (zgckg serve --write-token)")
+        return self.writer
