@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from sparql_servers import DEFAULT_PATHS, Paths, ServerProcess, oxigraph_server, venv_command, zgckg_server  # noqa: E402
 
+from zgckg.kg.formats import GRAPHS, SOLUTIONS, by_short  # noqa: E402
 from zgckg.namespaces import sparql_prologue  # noqa: E402
 
 SERVERS = ("zgckg", "oxigraph")
@@ -135,22 +136,38 @@ def bind_defaults(analyst) -> str:
 
 
 def check_bindings(store: Path, queries: list[Query]) -> list[str]:
-    """Each parameterised text must answer exactly as ``zgckg query`` does with substitutions."""
+    """Each parameterised text must answer exactly as ``zgckg query`` does with the engine's bindings."""
+    from zgckg.kg.engine import Query as EngineQuery
     from zgckg.kg.queries import bindings
-    from zgckg.kg.results import run_query
-    from zgckg.kg.store import StoreDir
 
     problems = []
-    reader = StoreDir(store).open_read()
-    for q in queries:
-        if q.analyst is None:
-            continue
-        substituted = sorted(map(str, run_query(reader, q.analyst.text, substitutions=bindings(q.analyst))))
-        rewritten = sorted(map(str, reader.query(q.text, use_default_graph_as_union=True)))
-        if substituted != rewritten:
-            problems.append(f"{q.name}: the VALUES-bound text answers differently from the substitution")
-    del reader  # pyoxigraph has no close(): dropping the last reference closes the store
+    with in_process_engine(store) as engine:
+        def rows(text: str, bound: dict[str, str]) -> list[str]:
+            answer = engine.query(EngineQuery(text, by_short(SOLUTIONS)["json"], by_short(GRAPHS)["nt"], bindings=bound))
+            if answer.kind == "graph":
+                return sorted(answer.content().decode("utf-8").splitlines())
+            found = json.loads(answer.content()).get("results", {}).get("bindings", [])
+            return sorted(json.dumps(row, sort_keys=True, ensure_ascii=False) for row in found)
+
+        for q in queries:
+            if q.analyst is None:
+                continue
+            if rows(q.analyst.text, bindings(q.analyst)) != rows(q.text, {}):
+                problems.append(f"{q.name}: the VALUES-bound text answers differently from the bindings")
     return problems
+
+
+@contextlib.contextmanager
+def in_process_engine(store: Path):
+    """The engine ``zgckg query`` uses, over ``store`` (the union default graph, as both servers use)."""
+    from zgckg.config import Config
+    from zgckg.kg.engine.inprocess import InProcessEngine
+
+    engine = InProcessEngine(Config(store=store, union_default_graph=True))
+    try:
+        yield engine
+    finally:
+        engine.close()
 
 
 # --- HTTP -------------------------------------------------------------------------------------------
@@ -461,28 +478,27 @@ def build_zgckg_store(store: Path) -> str:
     if run.returncode == 0:
         return "`zgckg build` (ontology, asserted and inferred graphs)"
     print(f"zgckg build failed ({run.stderr.strip()[-500:]}); loading the Turtle files instead", file=sys.stderr)
-    import pyoxigraph as ox
-
+    from zgckg.kg.engine import GraphWrite
     from zgckg.kg.store import StoreDir
     from zgckg.namespaces import GRAPH_ASSERTED, GRAPH_ONTOLOGY
 
-    def fill(target: ox.Store) -> None:
+    StoreDir(store).ensure()
+    with in_process_engine(store) as engine:
         for folder, graph in ((ROOT / "ontology", GRAPH_ONTOLOGY), (ROOT / "data" / "turtle", GRAPH_ASSERTED)):
             for path in sorted(folder.glob("*.ttl")):
-                target.bulk_load(path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
-
-    StoreDir(store).write(fill, copy_current=False)
+                write = GraphWrite("POST", graph, path.read_bytes(), by_short(GRAPHS)["ttl"], path.resolve().as_uri())
+                engine.write_graph(write, timeout=600)
     return "ontology/*.ttl and data/turtle/*.ttl loaded as they are (zgckg build failed)"
 
 
 def dump_quads(store: Path, dump: Path) -> int:
-    import pyoxigraph as ox
+    """Every quad of the store as N-Quads (what oxigraph is loaded with); returns how many."""
+    from zgckg.kg.exporting import write_answer
 
-    from zgckg.kg.store import StoreDir
-
-    source = StoreDir(store).open_read()
-    source.dump(str(dump), format=ox.RdfFormat.N_QUADS)
-    return len(source)
+    with in_process_engine(store) as engine, dump.open("wb") as out:
+        answer = engine.read_dataset(by_short(GRAPHS)["nq"], timeout=600)
+        write_answer(answer, out)
+    return answer.rows
 
 
 def load_into_oxigraph(dump: Path, location: Path) -> None:

@@ -7,6 +7,7 @@ store is built once per session (``project_built`` in conftest.py); every test o
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -14,9 +15,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from zgckg.kg.engine import Query
+from zgckg.kg.engine.inprocess import InProcessEngine
+from zgckg.kg.formats import SOLUTIONS
 from zgckg.kg.queries import bindings, load_queries
-from zgckg.kg.results import run_query
-from zgckg.kg.store import StoreDir
 from zgckg.namespaces import INSTANCES, ONTOLOGY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,8 +37,11 @@ SEPARATOR = " … "  # how the queries join several quotes of one fact
 
 
 @pytest.fixture(scope="module")
-def store(project_built) -> ox.Store:
-    return StoreDir(project_built.store).open_read()
+def store(project_built):
+    """The engine ``zgckg query`` runs analyst queries through."""
+    engine = InProcessEngine(project_built)
+    yield engine
+    engine.close()
 
 
 def short(iri: str) -> str:
@@ -62,11 +67,25 @@ def python(term):
     return term.value
 
 
-def solutions(store, name: str, **given: str) -> tuple[list[str], list[dict]]:
+def term(value: dict | None):
+    """A SPARQL JSON results term as a pyoxigraph term."""
+    if value is None:
+        return None
+    if value["type"] == "uri":
+        return ox.NamedNode(value["value"])
+    if value["type"] == "bnode":
+        return ox.BlankNode(value["value"])
+    if "xml:lang" in value:
+        return ox.Literal(value["value"], language=value["xml:lang"])
+    return ox.Literal(value["value"], datatype=ox.NamedNode(value.get("datatype", XSD + "string")))
+
+
+def solutions(engine, name: str, **given: str) -> tuple[list[str], list[dict]]:
     query = QUERIES[name]
-    result = run_query(store, query.text, substitutions=bindings(query, given))
-    names = [v.value for v in result.variables]
-    return names, [{n: s[n] for n in names} for s in result]
+    answer = engine.query(Query(query.text, SOLUTIONS[0], bindings=bindings(query, given)))
+    document = json.loads(answer.content())
+    names = document["head"]["vars"]
+    return names, [{n: term(s.get(n)) for n in names} for s in document["results"]["bindings"]]
 
 
 def rows(store, name: str, **given: str) -> list[dict]:

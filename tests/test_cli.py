@@ -411,3 +411,38 @@ def test_the_service_network_cannot_be_set_from_the_environment(monkeypatch):
 
     monkeypatch.setenv("ZGCKG_SERVICE_NETWORK", "127.0.0.1")
     assert make_config().service_network is SYSTEM
+
+
+
+def imported_modules(source: str) -> list[str]:
+    """Every module an ``import`` or ``from … import`` in ``source`` names, at any depth (a command's own
+    imports too), with each name imported from it as a possible submodule; relative names keep their dots."""
+    import ast
+
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            names += [module, *(f"{module}.{alias.name}" for alias in node.names)]
+    return names
+
+
+def forbidden(name: str) -> bool:
+    parts = [part for part in name.split(".") if part]
+    return parts[:1] == ["pyoxigraph"] or "executor" in parts
+
+
+def test_the_import_scan_sees_what_it_must_refuse():
+    source = "import pyoxigraph as ox\ndef f():\n    from .kg.executor.jobs import QueryJob\n    from .kg import executor\n"
+    assert [n for n in imported_modules(source) if forbidden(n)] == [
+        "pyoxigraph", ".kg.executor.jobs", ".kg.executor.jobs.QueryJob", ".kg.executor"]
+
+
+def test_the_command_line_holds_only_an_engine_not_pyoxigraph_or_the_executor():
+    import zgckg.cli
+
+    names = imported_modules(Path(zgckg.cli.__file__).read_text(encoding="utf-8"))
+    assert ".kg.engine.inprocess" in names  # the scan reads the commands' own imports
+    assert [n for n in names if forbidden(n)] == []

@@ -1,4 +1,5 @@
-import io
+"""What ``zgckg query`` prints: results asked of an engine in a standard format, or a terminal table."""
+
 import json
 import socket
 
@@ -6,32 +7,59 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import SparqlEndpoint, remote_network
+from zgckg.config import Config
 from zgckg.errors import ForbiddenOperation, QuerySyntaxError
-from zgckg.kg.federation import Outbound
-from zgckg.kg.results import FormatMismatch, cell, display_width, render_table, run_query, table, write_results
+from zgckg.kg.engine.inprocess import InProcessEngine
+from zgckg.kg.results import FormatMismatch, cell, display_width, json_term, render_table, run_query
+from zgckg.kg.store import StoreDir
 
 EX = "http://example.org/"
 ZG = "https://w3id.org/zgckg/id/"
 
 
 @pytest.fixture(scope="module")
-def store() -> ox.Store:
-    store = ox.Store()
-    graph = ox.NamedNode("https://w3id.org/zgckg/graph/asserted")
-    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-    for slug, name in [("haidian-park", "海淀园"), ("baidu", "百度"), ("xiaomi", "Xiaomi")]:
-        store.add(ox.Quad(ox.NamedNode(ZG + slug), label, ox.Literal(name, language="zh"), graph))
-    return store
+def store_dir(tmp_path_factory) -> StoreDir:
+    def fill(store: ox.Store) -> None:
+        graph = ox.NamedNode("https://w3id.org/zgckg/graph/asserted")
+        label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+        for slug, name in [("haidian-park", "海淀园"), ("baidu", "百度"), ("xiaomi", "Xiaomi")]:
+            store.add(ox.Quad(ox.NamedNode(ZG + slug), label, ox.Literal(name, language="zh"), graph))
+
+    store_dir = StoreDir(tmp_path_factory.mktemp("results") / "store")
+    store_dir.write(fill, copy_current=False)
+    return store_dir
+
+
+def engine_over(store_dir: StoreDir, **settings) -> InProcessEngine:
+    return InProcessEngine(Config(store=store_dir.root, **settings), store_dir)
+
+
+@pytest.fixture(scope="module")
+def store(store_dir):
+    """The engine ``zgckg query`` uses, with the default configuration (union default graph)."""
+    engine = engine_over(store_dir)
+    yield engine
+    engine.close()
 
 
 LABELS = "SELECT ?x ?l WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l"
 """Ordered by code point: Xiaomi, 海淀园 (U+6D77), 百度 (U+767E)."""
 
 
-def output(result, fmt: str) -> bytes:
-    out = io.BytesIO()
-    write_results(result, fmt, out)
-    return out.getvalue()
+def output(engine, query: str, fmt: str) -> bytes:
+    return run_query(engine, query, fmt)
+
+
+def table(engine, query: str) -> str:
+    return run_query(engine, query).decode("utf-8")
+
+
+def boolean(engine, query: str) -> bool:
+    return json.loads(run_query(engine, query, "json"))["boolean"]
+
+
+def rows(engine, query: str) -> list[dict]:
+    return json.loads(run_query(engine, query, "json"))["results"]["bindings"]
 
 
 @pytest.mark.parametrize(
@@ -53,7 +81,7 @@ def test_table_columns_line_up_with_chinese_text():
 
 
 def test_table_of_a_select_shortens_iris_and_keeps_language_tags(store):
-    rendered = table(run_query(store, LABELS))
+    rendered = table(store, LABELS)
     assert rendered.splitlines()[2].split() == ["zg:xiaomi", "Xiaomi@zh"]
     assert "zg:haidian-park" in rendered and "海淀园@zh" in rendered
 
@@ -70,20 +98,26 @@ TERMS = [
 
 @pytest.mark.parametrize("term, text", TERMS, ids=["unbound", "prefixed", "unprefixed", "number", "newline-tab", "bnode"])
 def test_cells(term, text):
-    assert cell(term) == text
+    assert cell(None if term is None else json_term(term)) == text
+
+
+def test_a_cell_of_a_json_literal_keeps_its_language_tag():
+    assert cell({"type": "literal", "value": "海淀园", "xml:lang": "zh"}) == "海淀园@zh"
 
 
 def test_ask_table_is_the_answer(store):
-    assert table(run_query(store, "ASK { ?s ?p ?o }")) == "true\n"
+    assert table(store, "ASK { ?s ?p ?o }") == "true\n"
 
 
 def test_construct_table_has_subject_predicate_object(store):
-    rendered = table(run_query(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1"))
+    rendered = table(store, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ BIND(<{ZG}baidu> AS ?s) ?s ?p ?o }}")
     assert rendered.splitlines()[0].split() == ["subject", "predicate", "object"]
+    assert rendered.splitlines()[2].split() == ["zg:baidu", "rdfs:label", "百度@zh"]
+    assert rendered.splitlines()[-1] == "(1 row)"
 
 
 def test_csv_is_the_w3c_format_with_crlf_and_bare_values(store):
-    assert output(run_query(store, LABELS), "csv") == (
+    assert output(store, LABELS, "csv") == (
         "x,l\r\n"
         f"{ZG}xiaomi,Xiaomi\r\n"
         f"{ZG}haidian-park,海淀园\r\n"
@@ -92,7 +126,7 @@ def test_csv_is_the_w3c_format_with_crlf_and_bare_values(store):
 
 
 def test_tsv_keeps_terms_in_their_rdf_syntax(store):
-    assert output(run_query(store, LABELS), "tsv").decode("utf-8").splitlines() == [
+    assert output(store, LABELS, "tsv").decode("utf-8").splitlines() == [
         "?x\t?l",
         f'<{ZG}xiaomi>\t"Xiaomi"@zh',
         f'<{ZG}haidian-park>\t"海淀园"@zh',
@@ -101,13 +135,13 @@ def test_tsv_keeps_terms_in_their_rdf_syntax(store):
 
 
 def test_json_is_sparql_results_json(store):
-    parsed = json.loads(output(run_query(store, LABELS), "json"))
+    parsed = json.loads(output(store, LABELS, "json"))
     assert parsed["head"]["vars"] == ["x", "l"]
     assert parsed["results"]["bindings"][2]["l"] == {"type": "literal", "value": "百度", "xml:lang": "zh"}
 
 
 def test_turtle_of_a_construct_uses_the_project_prefixes(store):
-    text = output(run_query(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), "ttl").decode("utf-8")
+    text = output(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "ttl").decode("utf-8")
     assert "@prefix zg: <https://w3id.org/zgckg/id/> ." in text
     assert 'zg:baidu rdfs:label "百度"@zh' in text
 
@@ -115,13 +149,13 @@ def test_turtle_of_a_construct_uses_the_project_prefixes(store):
 @pytest.mark.parametrize("fmt, prefixed", [("ttl", True), ("trig", True), ("n3", True), ("xml", True),
                                             ("nt", False), ("nq", False), ("jsonld", False)])
 def test_every_rdf_format_of_a_construct_has_the_project_prefixes_if_its_syntax_has_prefixes(store, fmt, prefixed):
-    text = output(run_query(store, f"CONSTRUCT {{ <{ZG}baidu> ?p ?o }} WHERE {{ <{ZG}baidu> ?p ?o }}"), fmt).decode()
+    text = output(store, f"CONSTRUCT {{ <{ZG}baidu> ?p ?o }} WHERE {{ <{ZG}baidu> ?p ?o }}", fmt).decode()
     declared = f"<{ZG}>" in text or f'"{ZG}"' in text  # @prefix zg: <…> or xmlns:zg="…"
     assert "百度" in text and declared == prefixed
 
 
 def test_ntriples_of_a_construct(store):
-    text = output(run_query(store, f"CONSTRUCT {{ <{ZG}baidu> ?p ?o }} WHERE {{ <{ZG}baidu> ?p ?o }}"), "nt")
+    text = output(store, f"CONSTRUCT {{ <{ZG}baidu> ?p ?o }} WHERE {{ <{ZG}baidu> ?p ?o }}", "nt")
     assert text.decode("utf-8") == f'<{ZG}baidu> <http://www.w3.org/2000/01/rdf-schema#label> "百度"@zh .\n'
 
 
@@ -132,17 +166,21 @@ def test_ntriples_of_a_construct(store):
 )
 def test_a_format_that_does_not_fit_the_query_is_refused(store, query, fmt):
     with pytest.raises(FormatMismatch):
-        output(run_query(store, query), fmt)
+        output(store, query, fmt)
 
 
-def test_default_graph_is_the_union_unless_asked_otherwise(store):
-    assert bool(run_query(store, "ASK { ?s ?p ?o }"))
-    assert not bool(run_query(store, "ASK { ?s ?p ?o }", union=False))
+def test_default_graph_is_the_union_unless_asked_otherwise(store, store_dir):
+    assert boolean(store, "ASK { ?s ?p ?o }")
+    without_union = engine_over(store_dir, union_default_graph=False)
+    try:
+        assert not boolean(without_union, "ASK { ?s ?p ?o }")
+    finally:
+        without_union.close()
 
 
 def test_from_chooses_the_default_graph_even_when_union_is_on(store):
-    assert not bool(run_query(store, "ASK FROM <http://example.org/nothing> { ?s ?p ?o }"))
-    assert bool(run_query(store, "ASK FROM <https://w3id.org/zgckg/graph/asserted> { ?s ?p ?o }"))
+    assert not boolean(store, "ASK FROM <http://example.org/nothing> { ?s ?p ?o }")
+    assert boolean(store, "ASK FROM <https://w3id.org/zgckg/graph/asserted> { ?s ?p ?o }")
 
 
 def test_syntax_error_carries_line_and_column(store):
@@ -153,8 +191,8 @@ def test_syntax_error_carries_line_and_column(store):
 
 
 def test_shared_prefixes_are_predeclared_and_a_query_may_redeclare_them(store):
-    assert bool(run_query(store, "ASK { zg:baidu rdfs:label ?l }"))
-    assert not bool(run_query(store, "PREFIX zg: <http://example.org/other/> ASK { zg:baidu rdfs:label ?l }"))
+    assert boolean(store, "ASK { zg:baidu rdfs:label ?l }")
+    assert not boolean(store, "PREFIX zg: <http://example.org/other/> ASK { zg:baidu rdfs:label ?l }")
 
 
 # --- SERVICE from the command line: the endpoint's guard and federation, not pyoxigraph's client ---------
@@ -180,28 +218,33 @@ def connected(sock: socket.socket) -> bool:
 
 
 @pytest.mark.parametrize("allow", [(), ("127.0.0.1",)], ids=["not-allowed", "allowed-but-loopback"])
-def test_service_to_a_loopback_port_is_refused_without_a_connection(store, listener, allow):
+def test_service_to_a_loopback_port_is_refused_without_a_connection(store_dir, listener, allow):
     port = listener.getsockname()[1]
-    with pytest.raises(ForbiddenOperation, match="refused"):
-        run_query(store, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
-                  outbound=Outbound(allowlist=allow))
+    engine = engine_over(store_dir, service_allowlist=allow)
+    try:
+        with pytest.raises(ForbiddenOperation, match="refused"):
+            run_query(engine, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}")
+    finally:
+        engine.close()
     assert not connected(listener)
 
 
 def test_a_refused_silent_service_is_one_empty_solution(store, listener):
     port = listener.getsockname()[1]
-    rows = list(run_query(store, f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"))
-    assert len(rows) == 1 and not connected(listener)
+    found = rows(store, f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}")
+    assert len(found) == 1 and not connected(listener)
 
 
-def test_an_allowed_service_is_asked_with_the_predeclared_prefixes_and_joined(store):
+def test_an_allowed_service_is_asked_with_the_predeclared_prefixes_and_joined(store_dir):
     remote = SparqlEndpoint(f'<{ZG}baidu> <http://www.w3.org/2000/01/rdf-schema#label> "Baidu"@en .')
+    engine = engine_over(store_dir, service_allowlist=("remote.example",),
+                         service_network=remote_network(("remote.example", remote.port)))
     try:
-        outbound = Outbound(allowlist=("remote.example",), network=remote_network(("remote.example", remote.port)))
         query = ("SELECT ?zh ?en WHERE { zg:baidu rdfs:label ?zh "
                  "SERVICE <http://remote.example/sparql> { zg:baidu rdfs:label ?en } }")
-        rows = [(row["zh"].value, row["en"].value) for row in run_query(store, query, outbound=outbound)]
+        found = [(row["zh"]["value"], row["en"]["value"]) for row in rows(engine, query)]
     finally:
+        engine.close()
         remote.close()
-    assert rows == [("百度", "Baidu")]
+    assert found == [("百度", "Baidu")]
     assert "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>" in remote.requests[0]["form"]["query"]

@@ -206,3 +206,21 @@ def test_the_project_prefixes_are_predeclared_and_a_query_prefix_wins(web_client
     own = web_client.get("/sparql", query_string={
         "query": "PREFIX zgo: <http://other.example/> SELECT (zgo:x AS ?x) {}"})
     assert own.get_json()["results"]["bindings"][0]["x"]["value"] == "http://other.example/x"
+
+
+def test_service_description_declares_the_predeclared_prefixes(web_client):
+    from zgckg.namespaces import PREFIXES
+
+    sh, xsd_any_uri = "http://www.w3.org/ns/shacl#", "http://www.w3.org/2001/XMLSchema#anyURI"
+    response = web_client.get("/sparql", headers={"Accept": "application/n-triples"})
+    graph = list(ox.parse(response.data, ox.RdfFormat.N_TRIPLES))
+    declarations = {t.object for t in graph
+                    if t.subject.value == "http://localhost/sparql" and t.predicate.value == sh + "declare"}
+    declared = {}
+    for node in declarations:
+        values = {t.predicate.value: t.object for t in graph if t.subject == node}
+        assert values[sh + "namespace"].datatype.value == xsd_any_uri
+        declared[values[sh + "prefix"].value] = values[sh + "namespace"].value
+    assert declared == PREFIXES
+    turtle = web_client.get("/sparql").get_data(as_text=True)
+    assert "sh:declare" in turtle and 'sh:prefix "zgo"' in turtle

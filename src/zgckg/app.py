@@ -19,10 +19,10 @@ from .config import Config
 from .kg.engine import Engine
 from .kg.engine.local import LocalEngine
 from .kg.store import StoreDir
-from .web import errors, graphstore, home, sparql, update
+from .web import errors, graphstore, health, home, sparql, update
 from .web.runtime import Runtime, note_arrival
 
-BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.bp)
+BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.bp, health.bp)
 """Registered in this order; linked-data pages, VoID and dumps join this list when they exist."""
 
 

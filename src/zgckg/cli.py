@@ -11,15 +11,19 @@ import functools
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .config import Config
 from .errors import ValidationFailed, ZgckgError
 from .kg.formats import GRAPHS, SOLUTIONS, by_short
+
+if TYPE_CHECKING:
+    from .kg.engine import Engine
 
 DEFAULT_GRAPH_LABEL = "(default graph)"
 """How a table names the default graph (``stats.DEFAULT_GRAPH``, the key with no IRI)."""
@@ -63,6 +67,18 @@ def reports_errors(command: Callable) -> Callable:
 def make_config(**overrides: Any) -> Config:
     """Defaults, then ZGCKG_* variables, then the flags given on the command line."""
     return Config.from_env(**overrides)
+
+
+@contextmanager
+def open_engine(config: Config) -> Iterator[Engine]:
+    """The store of ``config`` read and written in this process, closed when done."""
+    from .kg.engine.inprocess import InProcessEngine
+
+    engine = InProcessEngine(config)
+    try:
+        yield engine
+    finally:
+        engine.close()
 
 
 def progress_printer(enabled: bool) -> Callable[[str], None]:
@@ -203,24 +219,20 @@ def query(query_or_file: str, fmt: str, params: tuple[str, ...], union: bool, se
     its parameters bound to their defaults unless --param says otherwise. SERVICE reaches only allowed
     public hosts, with the same timeouts as the endpoint.
     """
-    from .kg.federation import Outbound
-    from .kg.results import FormatMismatch, run_query, write_results
-    from .kg.store import StoreDir
+    from .kg.results import FormatMismatch, run_query
 
-    text, substitutions = _query_and_bindings(query_or_file, params)
-    config = make_config(store=store, service_allowlist=service_allow or None)
-    outbound = Outbound(config.service_allowlist, config.service_limits, config.max_rows, config.service_network)
-    view = StoreDir(config.store).open_read()
-    result = run_query(view, text, union=union, substitutions=substitutions, outbound=outbound,
-                       limits=config.syntax_limits)
-    try:
-        write_results(result, fmt, sys.stdout.buffer)
-    except FormatMismatch as mismatch:
-        raise click.UsageError(str(mismatch)) from None
+    text, bound = _query_and_bindings(query_or_file, params)
+    config = make_config(store=store, service_allowlist=service_allow or None, union_default_graph=union)
+    with open_engine(config) as engine:
+        try:
+            sys.stdout.buffer.write(run_query(engine, text, fmt, bindings=bound))
+        except FormatMismatch as mismatch:
+            raise click.UsageError(str(mismatch)) from None
 
 
-def _query_and_bindings(query_or_file: str, params: tuple[str, ...]) -> tuple[str, dict]:
-    """The query text, and the bindings of an analyst query's parameters (defaults, then --param)."""
+def _query_and_bindings(query_or_file: str, params: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """The query text, and the bindings of an analyst query's parameters (defaults, then --param), as
+    variable name → term in SPARQL syntax."""
     from .kg.queries import bindings, read_query
 
     given = dict(_name_and_value(p) for p in params)
@@ -239,7 +251,7 @@ def _query_and_bindings(query_or_file: str, params: tuple[str, ...]) -> tuple[st
         return path.read_text(encoding="utf-8"), {}
     try:
         return analyst.text, bindings(analyst, given)
-    except KeyError as exc:
+    except (KeyError, ValueError) as exc:
         raise click.UsageError(exc.args[0]) from None
 
 
@@ -269,16 +281,16 @@ def _name_and_value(param: str) -> tuple[str, str]:
 def export(fmt: str, graph: str, output: Path | None, store: Path | None) -> None:
     """Write the store, or one of its graphs, as an RDF file."""
     from .kg.exporting import GRAPH_CHOICES, export as run_export
-    from .kg.store import StoreDir
 
     if graph not in GRAPH_CHOICES and "://" not in graph:
         raise click.BadParameter(f"expected one of {', '.join(GRAPH_CHOICES)} or a graph IRI", param_hint="--graph")
-    view = StoreDir(make_config(store=store).store).open_read()
-    if output is None:
-        run_export(view, fmt, graph, sys.stdout.buffer)
-        return
-    with output.open("wb") as out:
-        run_export(view, fmt, graph, out)
+    with open_engine(make_config(store=store)) as engine:
+        if output is None:
+            run_export(engine, fmt, graph, sys.stdout.buffer)
+            return
+        engine.version()  # no store: say so before creating the output file
+        with output.open("wb") as out:
+            run_export(engine, fmt, graph, out)
 
 
 @main.command()
@@ -308,10 +320,11 @@ def stats(store: Path | None) -> None:
     """Print triples per graph, instances per class and uses per property."""
     from .kg.results import render_table
     from .kg.stats import collect
-    from .kg.store import StoreDir
     from .namespaces import shorten
 
-    found = collect(StoreDir(make_config(store=store).store).open_read())
+    # classes and properties are counted over the union of all graphs, whatever $ZGCKG_UNION_DEFAULT_GRAPH says
+    with open_engine(make_config(store=store, union_default_graph=True)) as engine:
+        found = collect(engine)
     click.echo(graph_table(found.graphs))
     click.echo(render_table(["class", "instances"], [[shorten(c), str(n)] for c, n in found.classes.items()]))
     click.echo(render_table(["property", "uses"], [[shorten(p), str(n)] for p, n in found.properties.items()]), nl=False)

@@ -4,6 +4,9 @@ Every IRI the project mints starts with ``BASE``. A deployment at another host m
 this one when serving linked data, so the data itself never changes with the host.
 """
 
+import ipaddress
+import re
+
 BASE = "https://w3id.org/zgckg/"
 
 ONTOLOGY = BASE + "ontology#"
@@ -74,3 +77,59 @@ def shorten(iri: str) -> str:
 def sparql_prologue() -> str:
     """PREFIX lines for every shared prefix, for queries written in code."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+# --- absolute IRIs (RFC 3987) ----------------------------------------------------------------------------
+# The grammar of an IRI as RFC 3987 §2.2 writes it, for IRIs a client names (the protocol's graph IRIs, the
+# Graph Store's ?graph=): what is refused here is what the store would refuse as a named node.
+
+_UCSCHAR = (
+    "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"
+    "\U00010000-\U0001fffd\U00020000-\U0002fffd\U00030000-\U0003fffd\U00040000-\U0004fffd"
+    "\U00050000-\U0005fffd\U00060000-\U0006fffd\U00070000-\U0007fffd\U00080000-\U0008fffd"
+    "\U00090000-\U0009fffd\U000a0000-\U000afffd\U000b0000-\U000bfffd\U000c0000-\U000cfffd"
+    "\U000d0000-\U000dfffd\U000e1000-\U000efffd"
+)
+_IPRIVATE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+_UNRESERVED = "A-Za-z0-9\\-._~" + _UCSCHAR
+_SUB_DELIMS = "!$&'()*+,;="
+_PCT = "%[0-9A-Fa-f]{2}"
+_PCHAR = f"(?:[{_UNRESERVED}{_SUB_DELIMS}:@]|{_PCT})"
+_IPV4 = r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IRI = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+\-.]*):"
+    r"(?:"
+    rf"//(?:(?:[{_UNRESERVED}{_SUB_DELIMS}:]|{_PCT})*@)?"  # iuserinfo
+    rf"(?:\[(?P<literal>[^\]]*)\]|{_IPV4}|(?:[{_UNRESERVED}{_SUB_DELIMS}]|{_PCT})*)"  # ihost
+    r"(?::[0-9]*)?"  # port
+    rf"(?:/{_PCHAR}*)*"  # ipath-abempty
+    rf"|/(?:{_PCHAR}+(?:/{_PCHAR}*)*)?"  # ipath-absolute
+    rf"|{_PCHAR}+(?:/{_PCHAR}*)*"  # ipath-rootless
+    r"|"  # ipath-empty
+    r")"
+    rf"(?:\?(?:{_PCHAR}|[{_IPRIVATE}/?])*)?"  # iquery
+    rf"(?:#(?:{_PCHAR}|[/?])*)?",  # ifragment
+)
+_IPV_FUTURE = re.compile(rf"v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~{_SUB_DELIMS}:]+")
+
+
+def is_absolute_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI (RFC 3987 ``IRI``: a scheme, then the rest; a fragment allowed)."""
+    found = _IRI.fullmatch(text)
+    if found is None:
+        return False
+    literal = found.group("literal")
+    return literal is None or _is_ip_literal(literal)
+
+
+def _is_ip_literal(text: str) -> bool:
+    """The inside of ``[…]`` in a host: an IPv6 address or RFC 3986's IPvFuture."""
+    if _IPV_FUTURE.fullmatch(text):
+        return True
+    if "%" in text:  # a zone identifier is not part of the IRI syntax
+        return False
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True

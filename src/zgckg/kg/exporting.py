@@ -1,4 +1,4 @@
-"""Dumps of the store: one graph or all of them, in any RDF syntax Oxigraph writes.
+"""Dumps of the store through an engine: one graph or all of them, in any RDF syntax the engine writes.
 
 Dataset syntaxes (N-Quads, TriG, JSON-LD) keep each triple's graph. Graph syntaxes (Turtle, N-Triples,
 RDF/XML, N3) hold triples only: for ``all`` they get the union of every graph, each triple once. The
@@ -7,13 +7,15 @@ syntaxes are those of :data:`zgckg.kg.formats.GRAPHS`, prefixes included where t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO
+import os
+import shutil
+from typing import IO, TYPE_CHECKING
 
-import pyoxigraph as ox
-
-from ..namespaces import BUILT_GRAPHS, PREFIXES
+from ..namespaces import BUILT_GRAPHS
 from .formats import GRAPHS, by_short
+
+if TYPE_CHECKING:
+    from .engine import Answer, Engine
 
 EXPORT_FORMATS = by_short(GRAPHS)
 """RDF syntaxes, by command-line name."""
@@ -27,26 +29,21 @@ def graph_iri(name: str) -> str | None:
     return BUILT_GRAPHS.get(name, name)
 
 
-def export(store: ox.Store, fmt: str, graph: str, out: IO[bytes]) -> None:
-    """Write ``graph`` (a name from GRAPH_CHOICES or a graph IRI) of ``store`` to ``out`` as ``fmt``."""
-    syntax = EXPORT_FORMATS[fmt]
-    rdf_format = syntax.ox_format
-    prefixes = PREFIXES if syntax.prefixed else None
-    iri = graph_iri(graph)
-    if iri is not None:
-        quads = store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
-        triples_or_quads = (q.triple for q in quads) if not rdf_format.supports_datasets else quads
-        ox.serialize(triples_or_quads, out, rdf_format, prefixes=prefixes)
-    elif rdf_format.supports_datasets:
-        store.dump(out, rdf_format, prefixes=prefixes)
-    else:
-        ox.serialize(union_triples(store), out, rdf_format, prefixes=prefixes)
+def export(engine: Engine, fmt: str, graph: str, out: IO[bytes], *, timeout: float | None = None) -> None:
+    """Write ``graph`` (a name from GRAPH_CHOICES or a graph IRI) of the engine's store to ``out`` as ``fmt``.
+    A graph the store does not hold is written as an empty document."""
+    answer = engine.read_dataset(EXPORT_FORMATS[fmt], graph=graph_iri(graph),
+                                 timeout=engine.config.timeout if timeout is None else timeout)
+    write_answer(answer, out)
 
 
-def union_triples(store: ox.Store) -> Iterator[ox.Triple]:
-    """Every triple of every graph, each once (a triple may be in a user's graph and in ours)."""
-    seen: set[ox.Triple] = set()
-    for quad in store:
-        if quad.triple not in seen:
-            seen.add(quad.triple)
-            yield quad.triple
+def write_answer(answer: Answer, out: IO[bytes]) -> None:
+    """An answer's bytes to ``out``; a spooled answer is copied from its file, which is then removed."""
+    if answer.body is not None:
+        out.write(answer.body)
+        return
+    try:
+        with open(answer.spool, "rb") as spool:
+            shutil.copyfileobj(spool, out)
+    finally:
+        os.unlink(answer.spool)

@@ -8,9 +8,9 @@ A query file starts with a comment header, one ``# key: value`` per line::
     # question@en: …
     # param: entity = zg:haidian-park   (optional, repeatable: a variable and its default value)
 
-Parameters are bound with pyoxigraph substitutions (``zgckg.kg.results.run_query(..., substitutions=
-bindings(query))``), never by formatting strings into the query, so a value can never change the query's
-shape. A substituted variable must appear in the SELECT projection.
+Parameters are bound by the engine (``Query(text, bindings=bindings(query))``, terms in SPARQL syntax that
+the engine reads as data), never by formatting strings into the query, so a value can never change the
+query's shape. A bound variable must appear in the SELECT projection.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from ..namespaces import PREFIXES
 
 _HEADER = re.compile(r"#\s*([\w@-]+)\s*:\s*(.*)")
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|^`\\]*")
+"""An absolute IRI as N-Triples and SPARQL allow it between ``<`` and ``>``."""
 _REQUIRED = ("title@zh", "title@en", "question@zh", "question@en")
 
 
@@ -78,11 +78,19 @@ def expand(value: str) -> str:
     return value
 
 
-def bindings(query: AnalystQuery, given: dict[str, str] | None = None) -> dict[ox.Variable, ox.NamedNode]:
-    """Each parameter bound to the given IRI or its default; unknown names are an error."""
+def bindings(query: AnalystQuery, given: dict[str, str] | None = None) -> dict[str, str]:
+    """Each parameter (variable name) bound to the given IRI or its default, as ``<IRI>``: the SPARQL syntax
+    an engine's bindings take. An unknown name is a KeyError, a value that is no IRI a ValueError."""
     given = given or {}
     unknown = set(given) - set(query.params)
     if unknown:
         raise KeyError(f"{query.name} has no parameter {', '.join(sorted(unknown))}")
     values = {**query.params, **given}
-    return {ox.Variable(name): ox.NamedNode(expand(v)) for name, v in values.items() if v}
+    return {name: iri_term(expand(v)) for name, v in values.items() if v}
+
+
+def iri_term(iri: str) -> str:
+    """``<iri>``, for an absolute IRI with nothing in it that could end the term; else a ValueError."""
+    if not _IRI.fullmatch(iri):
+        raise ValueError(f"not an absolute IRI: {iri!r:.200}")
+    return f"<{iri}>"

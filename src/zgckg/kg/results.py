@@ -1,30 +1,33 @@
-"""Running a query on the store and writing its results: a terminal table, or a standard format.
+"""A query's results for the command line: a standard format, or a terminal table, asked of an engine.
 
-Every standard format is written by pyoxigraph's own serialisers, so the bytes are exactly what the W3C
-formats specify (the same bytes the web endpoint sends). The table is for people: IRIs shortened with the
-project's prefixes, and columns that line up Chinese text, whose characters take two terminal columns.
+The standard formats are the engine's (the same bytes the web endpoint sends). The table is for people,
+rendered from the SPARQL JSON results (SELECT, ASK) or the N-Triples (CONSTRUCT, DESCRIBE) the engine
+answers with: IRIs shortened with the project's prefixes, and columns that line up Chinese text, whose
+characters take two terminal columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
-from typing import IO
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-import pyoxigraph as ox
 from wcwidth import wcswidth
 
-from ..namespaces import PREFIXES, shorten
-from .executor.reads import syntax_error
-from .federation import Outbound
-from .formats import GRAPHS, SOLUTIONS, by_short, serialize_triples
-from .prepared import prepare_query
-from .sparql import SyntaxLimits
+from ..errors import NotAcceptable
+from ..namespaces import shorten
+from .formats import GRAPHS, SOLUTIONS, Format, by_short
+
+if TYPE_CHECKING:
+    from .engine import Answer, Engine
 
 SOLUTION_FORMATS = by_short(SOLUTIONS)
 """Formats for SELECT and ASK results, by command-line name."""
 GRAPH_FORMATS = by_short(GRAPHS)
 """Formats for CONSTRUCT and DESCRIBE results, by command-line name."""
+TABLE = "table"
+_KINDS = {"solutions": "SELECT", "boolean": "ASK", "graph": "CONSTRUCT or DESCRIBE"}
 
 
 class FormatMismatch(ValueError):
@@ -34,52 +37,78 @@ class FormatMismatch(ValueError):
         super().__init__(f"--format {fmt} does not apply to {kind} queries; use one of: {', '.join(allowed)}")
 
 
-def run_query(store: ox.Store, query: str, *, union: bool = True, substitutions: dict | None = None,
-              outbound: Outbound | None = None, limits: SyntaxLimits = SyntaxLimits()):
-    """Run a SPARQL query as the endpoint does (see ``prepared``); the default graph is the union of all
-    graphs unless ``union`` is false or the query names its own dataset.
+def formats(fmt: str) -> tuple[Format | None, Format | None]:
+    """The formats a command-line name asks the engine for: (for SELECT and ASK, for CONSTRUCT and DESCRIBE).
+    The table is rendered from SPARQL JSON results and from N-Triples."""
+    if fmt == TABLE:
+        return SOLUTION_FORMATS["json"], GRAPH_FORMATS["nt"]
+    return SOLUTION_FORMATS.get(fmt), GRAPH_FORMATS.get(fmt)
 
-    The project's shared prefixes (zg:, zgo:, rdfs:, skos: …) are predeclared, so a query typed on the
-    command line can use them without PREFIX lines; a PREFIX in the query takes precedence.
-    ``substitutions`` binds variables to terms (an analyst query's parameters). A SERVICE goes only where
-    ``outbound`` allows (by default nowhere), asked by this process, never by pyoxigraph.
+
+def run_query(engine: Engine, text: str, fmt: str = TABLE, *, bindings: Mapping[str, str] | None = None,
+              timeout: float | None = None, max_rows: int = sys.maxsize) -> bytes:
+    """The query's results in ``fmt`` (a command-line name, or ``table``), answered by ``engine``.
+
+    The engine prepares the query as the endpoint does (the project's prefixes predeclared, SERVICE only
+    where the configuration allows); its default graph is the union of all graphs when its configuration
+    says so and the query names no dataset of its own. ``bindings`` binds variables to terms in SPARQL
+    syntax (an analyst query's parameters). A format that does not fit the query raises FormatMismatch.
     """
-    policy = replace(outbound or Outbound(), prefixes=tuple(PREFIXES.items()))
-    prepared = prepare_query(query, policy, limits)
-    union = union and not prepared.has_dataset_clause
+    from .engine import Query
+
+    solutions_format, graph_format = formats(fmt)
+    query = Query(text, solutions_format, graph_format, bindings=dict(bindings or {}),
+                  timeout=engine.config.timeout if timeout is None else timeout, max_rows=max_rows)
     try:
-        return store.query(prepared.text, use_default_graph_as_union=union, prefixes=PREFIXES,
-                           substitutions=substitutions)
-    except SyntaxError as exc:
-        raise syntax_error(exc) from None
+        answer = engine.query(query)
+    except NotAcceptable as refused:
+        allowed = GRAPH_FORMATS if refused.kind == "graph" else SOLUTION_FORMATS
+        raise FormatMismatch(fmt, _KINDS.get(refused.kind, refused.kind), [TABLE, *allowed]) from None
+    if fmt == TABLE:
+        return table(answer).encode("utf-8")
+    return answer.content()
 
 
-def write_results(result, fmt: str, out: IO[bytes]) -> None:
-    """Write a query's result to a binary stream in a format that fits its kind."""
-    if fmt == "table":
-        out.write(table(result).encode("utf-8"))
-    elif isinstance(result, ox.QueryTriples):
-        if fmt not in GRAPH_FORMATS:
-            raise FormatMismatch(fmt, "CONSTRUCT or DESCRIBE", ["table", *GRAPH_FORMATS])
-        serialize_triples(result, GRAPH_FORMATS[fmt], out)
-    else:
-        if fmt not in SOLUTION_FORMATS:
-            kind = "ASK" if isinstance(result, ox.QueryBoolean) else "SELECT"
-            raise FormatMismatch(fmt, kind, ["table", *SOLUTION_FORMATS])
-        result.serialize(out, SOLUTION_FORMATS[fmt].ox_format)
+def table(answer: Answer) -> str:
+    """A plain-text table of an engine's answer in SPARQL JSON or N-Triples, with a row count under it."""
+    content = answer.content()
+    if answer.kind == "graph":
+        return triples_table(content)
+    return json_table(json.loads(content))
 
 
-def table(result) -> str:
-    """A plain-text table of any query result, with a row count under it."""
-    if isinstance(result, ox.QueryBoolean):
-        return f"{'true' if bool(result) else 'false'}\n"
-    if isinstance(result, ox.QueryTriples):
-        header = ["subject", "predicate", "object"]
-        rows = [[cell(t.subject), cell(t.predicate), cell(t.object)] for t in result]
-    else:
-        header = [v.value for v in result.variables]
-        rows = [[cell(solution[v]) for v in result.variables] for solution in result]
+def json_table(document: Mapping[str, Any]) -> str:
+    """A plain-text table of a SPARQL JSON results document (just ``true`` or ``false`` for ASK)."""
+    if "boolean" in document:
+        return f"{'true' if document['boolean'] else 'false'}\n"
+    header = list(document["head"].get("vars", []))
+    rows = [[cell(solution.get(v)) for v in header] for solution in document["results"]["bindings"]]
     return render_table(header, rows)
+
+
+def triples_table(ntriples: bytes) -> str:
+    """A plain-text table of N-Triples: subject, predicate and object columns."""
+    import pyoxigraph as ox
+
+    rows = [[cell(json_term(t.subject)), cell(json_term(t.predicate)), cell(json_term(t.object))]
+            for t in ox.parse(ntriples, ox.RdfFormat.N_TRIPLES)]
+    return render_table(["subject", "predicate", "object"], rows)
+
+
+def json_term(term) -> dict[str, Any]:
+    """A pyoxigraph term as a SPARQL JSON results term."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return {"type": "literal", "value": term.value, "xml:lang": term.language}
+        return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+    return {"type": "triple", "value": {"subject": json_term(term.subject), "predicate": json_term(term.predicate),
+                                        "object": json_term(term.object)}}
 
 
 def render_table(header: list[str], rows: list[list[str]], *, count: bool = True) -> str:
@@ -94,18 +123,23 @@ def render_table(header: list[str], rows: list[list[str]], *, count: bool = True
     return "\n".join(lines) + "\n"
 
 
-def cell(term) -> str:
-    """A term as people read it: ``zg:baidu`` for IRIs, the text of a literal with its language tag."""
+def cell(term: Mapping[str, Any] | None) -> str:
+    """A SPARQL JSON term as people read it: ``zg:baidu`` for IRIs, the text of a literal with its
+    language tag, ``_:b1`` for a blank node, ``<< s p o >>`` for a quoted triple; unbound: empty."""
     if term is None:
         return ""
-    if isinstance(term, ox.NamedNode):
-        return shorten(term.value)
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.Literal):
-        text = _one_line(term.value)
-        return f"{text}@{term.language}" if term.language else text
-    return str(term)  # quoted triples
+    kind = term.get("type")
+    if kind == "uri":
+        return shorten(term["value"])
+    if kind == "bnode":
+        return f"_:{term['value']}"
+    if kind in ("literal", "typed-literal"):
+        text = _one_line(term["value"])
+        return f"{text}@{term['xml:lang']}" if term.get("xml:lang") else text
+    if kind == "triple":
+        value = term["value"]
+        return f"<< {cell(value['subject'])} {cell(value['predicate'])} {cell(value['object'])} >>"
+    return str(term.get("value", ""))
 
 
 def display_width(text: str) -> int:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
+
+from .formats import GRAPHS, SOLUTIONS, by_short
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+GRAPH_FORMATS = by_short(GRAPHS)
 
 PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 """Triples in each named graph: rows of ?g and ?n (the endpoint's service description runs it too)."""
@@ -31,34 +41,30 @@ class Stats:
 
 
 def triples_per_graph(store: ox.Store) -> dict[str, int]:
-    """Triples in each named graph (and in the default graph, under ``""``, if it holds any)."""
-    counts = {_iri(row["g"]): _int(row["n"]) for row in store.query(PER_GRAPH)}
-    default = next(iter(store.query(_DEFAULT_GRAPH)))["n"]
-    if _int(default):
-        counts[DEFAULT_GRAPH] = _int(default)
+    """Triples in each named graph of a pyoxigraph store (and in the default graph, under ``""``, if it
+    holds any): what a build or a load reports of the generation it has just written."""
+    counts = {row["g"].value: int(row["n"].value) for row in store.query(PER_GRAPH)}
+    default = int(next(iter(store.query(_DEFAULT_GRAPH)))["n"].value)
+    if default:
+        counts[DEFAULT_GRAPH] = default
     return counts
 
 
-def instances_per_class(store: ox.Store) -> dict[str, int]:
-    return _pairs(store, _PER_CLASS, "class")
+def collect(engine: Engine, *, timeout: float | None = None) -> Stats:
+    """The counts, by queries through ``engine``; classes and properties are counted over the union of all
+    graphs, so the engine's configuration must make that the default graph (``union_default_graph``)."""
+    timeout = engine.config.timeout if timeout is None else timeout
+    graphs = dict(engine.graph_sizes(timeout=timeout))
+    default = engine.read_graph(None, GRAPH_FORMATS["nt"], timeout=timeout)
+    default.content()  # only its count matters; this also removes a spooled answer
+    if default.rows:
+        graphs[DEFAULT_GRAPH] = default.rows
+    return Stats(graphs, _pairs(engine, _PER_CLASS, "class", timeout), _pairs(engine, _PER_PROPERTY, "property", timeout))
 
 
-def uses_per_property(store: ox.Store) -> dict[str, int]:
-    return _pairs(store, _PER_PROPERTY, "property")
+def _pairs(engine: Engine, query: str, key: str, timeout: float) -> dict[str, int]:
+    from .engine import Query
 
-
-def collect(store: ox.Store) -> Stats:
-    return Stats(triples_per_graph(store), instances_per_class(store), uses_per_property(store))
-
-
-def _pairs(store: ox.Store, query: str, key: str) -> dict[str, int]:
-    rows = store.query(query, use_default_graph_as_union=True)
-    return {_iri(row[key]): _int(row["n"]) for row in rows if isinstance(row[key], ox.NamedNode)}
-
-
-def _iri(term: ox.NamedNode) -> str:
-    return term.value
-
-
-def _int(term: ox.Literal) -> int:
-    return int(term.value)
+    answer = engine.query(Query(query, SOLUTIONS[0], timeout=timeout, max_rows=sys.maxsize))
+    rows = json.loads(answer.content())["results"]["bindings"]
+    return {row[key]["value"]: int(row["n"]["value"]) for row in rows if row.get(key, {}).get("type") == "uri"}

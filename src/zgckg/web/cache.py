@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from ..kg.executor import Answer
+from ..kg.engine import Answer
 
 
 class AnswerCache:

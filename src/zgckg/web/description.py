@@ -1,22 +1,30 @@
-"""The SPARQL 1.1 Service Description, answered at GET /sparql without a query.
+"""The SPARQL 1.1 Service Description, answered at GET /sparql without a query: the HTTP side.
 
-It says where the endpoint is, what it speaks (languages, result formats, features such as the union
-default graph), and what dataset it serves: every named graph with its size. Graph sizes come from a
-query run like any other (in a worker, under the time limit), once per store version.
+The graph layer builds and serialises it (:mod:`zgckg.kg.service_description`); here are the values only
+the web layer knows: its public URLs, whether writes are on, and the graph sizes, which come from a query
+run like any other (by the engine, under the time limit), once per store version.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-import pyoxigraph as ox
-
-from ..kg.formats import serialize_triples
-from ..namespaces import DCTERMS, RDF, SD, VOID, XSD
-from .formats import GRAPHS, SOLUTIONS, Format
+from ..kg.service_description import service_description
+from ..namespaces import PREFIXES
+from .formats import Format
 from .runtime import Runtime
 
-RDF_TYPE = ox.NamedNode(RDF + "type")
-TITLE = ox.NamedNode(DCTERMS + "title")
+
+@dataclass(frozen=True)
+class Description:
+    """What the service says about itself, as plain values."""
+
+    endpoint: str
+    update_endpoint: str | None
+    union: bool
+    federated: bool
+    graphs: tuple[tuple[str, int], ...]
+    prefixes: tuple[tuple[str, str], ...] = tuple(PREFIXES.items())
 
 
 def named_graph_sizes(runtime: Runtime, version: str) -> list[tuple[str, int]]:
@@ -28,50 +36,10 @@ def named_graph_sizes(runtime: Runtime, version: str) -> list[tuple[str, int]]:
 
 
 def description(endpoint: str, update_endpoint: str | None, union: bool, federated: bool,
-                graphs: list[tuple[str, int]]) -> list[ox.Triple]:
-    service = ox.NamedNode(endpoint)
-    dataset = ox.NamedNode(endpoint + "#dataset")
-    default = ox.NamedNode(endpoint + "#default-graph")
-    triples = [
-        ox.Triple(service, RDF_TYPE, _sd("Service")),
-        ox.Triple(service, _sd("endpoint"), service),
-        ox.Triple(service, TITLE, ox.Literal("中关村科技园区海淀园知识图谱 SPARQL endpoint", language="zh")),
-        ox.Triple(service, TITLE, ox.Literal("Zhongguancun Haidian Park knowledge graph SPARQL endpoint", language="en")),
-        ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
-        ox.Triple(service, _sd("defaultDataset"), dataset),
-        ox.Triple(dataset, RDF_TYPE, _sd("Dataset")),
-        ox.Triple(dataset, _sd("defaultGraph"), default),
-        ox.Triple(default, RDF_TYPE, _sd("Graph")),
-    ]
-    triples += [ox.Triple(service, _sd("resultFormat"), ox.NamedNode(f.iri)) for f in (*SOLUTIONS, *GRAPHS)]
-    if union:
-        triples.append(ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")))
-    if federated:
-        triples.append(ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
-    for i, (name, size) in enumerate(graphs):
-        entry = ox.NamedNode(f"{endpoint}#named-graph-{i + 1}")
-        graph = ox.NamedNode(f"{endpoint}#graph-{i + 1}")
-        triples += [
-            ox.Triple(dataset, _sd("namedGraph"), entry),
-            ox.Triple(entry, RDF_TYPE, _sd("NamedGraph")),
-            ox.Triple(entry, _sd("name"), ox.NamedNode(name)),
-            ox.Triple(entry, _sd("graph"), graph),
-            ox.Triple(graph, RDF_TYPE, _sd("Graph")),
-            ox.Triple(graph, ox.NamedNode(VOID + "triples"), ox.Literal(str(size), datatype=ox.NamedNode(XSD + "integer"))),
-        ]
-    if update_endpoint:
-        updates = ox.NamedNode(update_endpoint)
-        triples += [
-            ox.Triple(updates, RDF_TYPE, _sd("Service")),
-            ox.Triple(updates, _sd("endpoint"), updates),
-            ox.Triple(updates, _sd("supportedLanguage"), _sd("SPARQL11Update")),
-        ]
-    return triples
+                graphs: list[tuple[str, int]]) -> Description:
+    return Description(endpoint, update_endpoint, union, federated, tuple(graphs))
 
 
-def serialize(triples: list[ox.Triple], fmt: Format) -> bytes:
-    return serialize_triples(triples, fmt, prefixes={"sd": SD, "void": VOID, "dcterms": DCTERMS})
-
-
-def _sd(local: str) -> ox.NamedNode:
-    return ox.NamedNode(SD + local)
+def serialize(described: Description, fmt: Format) -> bytes:
+    return service_description(described.endpoint, described.update_endpoint, described.union,
+                               described.federated, described.graphs, described.prefixes, fmt)

@@ -8,10 +8,10 @@ PUT and POST answer 201 when they created the graph, else 204; a missing graph i
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from ..kg.engine import GraphWrite
+from ..namespaces import is_absolute_iri
 from . import accesslog
 from .bodies import read_body
 from .errors import HttpError
@@ -54,10 +54,9 @@ def target_graph() -> str | None:
         raise HttpError(400, "name exactly one graph: ?graph=IRI or ?default")
     if has_default:
         return None
-    try:
-        return ox.NamedNode(graphs[0]).value
-    except ValueError:
-        raise HttpError(400, f"not an absolute IRI: {graphs[0]!r}") from None
+    if not is_absolute_iri(graphs[0]):
+        raise HttpError(400, f"not an absolute IRI: {graphs[0]!r}")
+    return graphs[0]
 
 
 def body_format() -> Format:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-import pyoxigraph as ox
 from flask import Request
 from werkzeug.datastructures import MultiDict
 
 from ..config import Config
 from ..errors import DatasetConflict
 from ..kg.update_dataset import add_using_clauses
+from ..namespaces import is_absolute_iri
 from .bodies import read_body
 from .errors import HttpError
 from .forms import parse_form
@@ -172,10 +172,8 @@ def _utf8_only(request: Request) -> None:
 def _graphs(params: MultiDict, name: str) -> tuple[str, ...] | None:
     values = params.getlist(name)
     for value in values:
-        try:
-            ox.NamedNode(value)
-        except ValueError:
-            raise HttpError(400, f"`{name}` must be an absolute IRI, got {value!r}") from None
+        if not is_absolute_iri(value):
+            raise HttpError(400, f"`{name}` must be an absolute IRI, got {value!r}")
     return tuple(values) if values else None
 
 

@@ -13,7 +13,7 @@ import os
 from flask import Request, Response
 from werkzeug.wsgi import wrap_file
 
-from ..kg.executor import Answer
+from ..kg.engine import Answer
 from .formats import by_serializer
 
 CHUNK_BYTES = 64 * 1024

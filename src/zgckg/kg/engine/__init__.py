@@ -104,6 +104,11 @@ class Engine(ABC):
         """One graph (None: the default graph) serialised in ``fmt``; GraphNotFound when there is none."""
 
     @abstractmethod
+    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float, gzip: bool = False) -> Answer:
+        """Every graph (or only the named graph ``graph``) serialised in ``fmt``: quads with their graph
+        names in a dataset syntax (N-Quads, TriG, JSON-LD), the union of the triples, each once, otherwise."""
+
+    @abstractmethod
     def write_graph(self, write: GraphWrite, *, timeout: float) -> Written:
         """Replace, merge into or delete one graph, as one change."""
 

@@ -15,8 +15,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ...config import Config
-from ..executor.jobs import GraphReadJob, GraphWriteJob, QueryJob, UpdateJob
-from ..executor.reads import answer_graph_read, answer_query
+from ..executor.jobs import (
+    DatasetReadJob,
+    GraphReadJob,
+    GraphWriteJob,
+    QueryJob,
+    UpdateJob,
+)
+from ..executor.reads import answer_dataset_read, answer_graph_read, answer_query
 from ..executor.writes import apply_update, write_graph
 from ..formats import Format
 from ..prepared import PreparedQuery, PreparedUpdate
@@ -58,6 +64,11 @@ class InProcessEngine(Engine):
         version = self.version()
         return answer_graph_read(self._read(version), GraphReadJob(graph, version, fmt.serializer, gzip, self._spool()),
                                  version)
+
+    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float, gzip: bool = False) -> Answer:
+        version = self.version()
+        return answer_dataset_read(self._read(version), DatasetReadJob(version, fmt.serializer, graph, gzip,
+                                                                       self._spool()), version)
 
     def write_graph(self, write: GraphWrite, *, timeout: float) -> Written:
         self._store = None

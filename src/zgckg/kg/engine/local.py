@@ -15,6 +15,7 @@ import time
 from ...config import Config
 from ...errors import ForbiddenOperation
 from ..executor import GraphReadJob, GraphWriteJob, QueryJob, UpdateJob, WorkerPool
+from ..executor.jobs import DatasetReadJob
 from ..formats import Format
 from ..prepared import PreparedQuery, PreparedUpdate
 from ..store import StoreDir
@@ -68,6 +69,10 @@ class LocalEngine(Engine):
 
     def read_graph(self, graph: str | None, fmt: Format, *, timeout: float, gzip: bool = False) -> Answer:
         job = GraphReadJob(graph, self.version(), fmt.serializer, gzip, self.readers.spool_path())
+        return self.readers.run(job, timeout)
+
+    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float, gzip: bool = False) -> Answer:
+        job = DatasetReadJob(self.version(), fmt.serializer, graph, gzip, self.readers.spool_path())
         return self.readers.run(job, timeout)
 
     def write_graph(self, write: GraphWrite, *, timeout: float) -> Written:

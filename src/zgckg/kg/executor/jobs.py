@@ -44,6 +44,18 @@ class GraphReadJob:
 
 
 @dataclass(frozen=True)
+class DatasetReadJob:
+    """Every graph of the store (or only ``graph``, keeping its name) in an RDF format: quads with their
+    graph names in a dataset syntax, the union of the triples, each once, in a graph syntax."""
+
+    version: str
+    format: str = "N_QUADS"
+    graph: str | None = None
+    gzip: bool = False
+    spool: str = ""
+
+
+@dataclass(frozen=True)
 class UpdateStep:
     """One operation of an update that loads: an operation's text (with the declarations in force before
     it) for the engine, or data fetched for a LOAD, or neither (a SILENT LOAD that failed)."""

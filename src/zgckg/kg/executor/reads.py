@@ -26,7 +26,7 @@ from ...errors import (
     EngineFailed, GraphNotFound, NotAcceptable, QueryFailed, QuerySyntaxError, RowLimitExceeded, ZgckgError,
 )
 from ...namespaces import PREFIXES
-from .jobs import Answer, GraphReadJob, QueryJob
+from .jobs import Answer, DatasetReadJob, GraphReadJob, QueryJob
 from .output import RowCounter, Sink, exact_rows
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
@@ -72,6 +72,13 @@ def run_query(store: ox.Store, job: QueryJob):
                            **dataset_arguments(job))
     except SyntaxError as exc:  # what the grammar allows but the engine refuses (a variable bound twice…)
         raise syntax_error(exc, job.text) from None
+    except RuntimeError:
+        if not job.bindings:
+            raise
+        # the engine checks the bindings against the query before it evaluates anything
+        names = ", ".join(f"?{name}" for name, _ in job.bindings)
+        raise QueryFailed(f"the query cannot take the bindings of {names}: a bound variable must be in its "
+                          "SELECT projection") from None
 
 
 def substitutions(bindings: tuple[tuple[str, str], ...]) -> dict | None:
@@ -179,6 +186,38 @@ def answer_graph_read(store: ox.Store, job: GraphReadJob, version: str) -> Answe
         return _graph_answer(_Capped(triples, None), job.spool, job.gzip, job.format, version)
     except (OSError, RuntimeError) as exc:  # the storage: nothing about the request (its IRI was checked)
         raise engine_failed("graph read", exc) from None
+
+
+def answer_dataset_read(store: ox.Store, job: DatasetReadJob, version: str) -> Answer:
+    """The whole dataset (or one named graph with its name): quads in a dataset syntax, else the union of
+    the triples, each once (a triple may be in a user's graph and in ours)."""
+    try:
+        node = None if job.graph is None else ox.NamedNode(job.graph)
+        quads = store.quads_for_pattern(None, None, None, node)
+        if getattr(ox.RdfFormat, job.format).supports_datasets:
+            items: Iterable = quads
+        else:
+            items = _distinct(q.triple for q in quads)
+        counted = _Capped(items, None)
+        sink = Sink(job.spool, compress=job.gzip)
+        try:
+            prefixes = PREFIXES if job.format in _PREFIXED_FORMATS else None
+            ox.serialize(counted, sink, getattr(ox.RdfFormat, job.format), prefixes=prefixes)
+            body, spool, size, encoding = sink.finish()
+        except BaseException:
+            sink.discard()
+            raise
+        return Answer("graph", job.format, body, spool, size, counted.count, encoding, version)
+    except (OSError, RuntimeError) as exc:
+        raise engine_failed("dataset read", exc) from None
+
+
+def _distinct(triples: Iterable[ox.Triple]) -> Iterator[ox.Triple]:
+    seen: set[ox.Triple] = set()
+    for triple in triples:
+        if triple not in seen:
+            seen.add(triple)
+            yield triple
 
 
 def graph_node(graph: str | None):

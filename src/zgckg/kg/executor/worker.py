@@ -13,8 +13,8 @@ import pyoxigraph as ox
 
 from ...errors import EngineFailed, SandboxUnavailable, StoreError, ZgckgError, error_fields, error_name
 from ..store import StoreDir, open_for_reading
-from .jobs import GraphReadJob, GraphWriteJob, QueryJob, UpdateJob
-from .reads import answer_graph_read, answer_query
+from .jobs import DatasetReadJob, GraphReadJob, GraphWriteJob, QueryJob, UpdateJob
+from .reads import answer_dataset_read, answer_graph_read, answer_query
 from .sandbox import drop_network
 from .writes import apply_update, write_graph
 
@@ -54,6 +54,9 @@ def handle(job: Any, reader: _Reader, store_dir: StoreDir) -> Any:
     if isinstance(job, GraphReadJob):
         store, version = reader.open(job.version)
         return answer_graph_read(store, job, version)
+    if isinstance(job, DatasetReadJob):
+        store, version = reader.open(job.version)
+        return answer_dataset_read(store, job, version)
     if isinstance(job, UpdateJob):
         return apply_update(store_dir, job)
     if isinstance(job, GraphWriteJob):
@@ -101,7 +104,7 @@ def _reply(job: Any, reader: _Reader, store_dir: StoreDir) -> tuple:
     except ZgckgError as exc:
         return ("error", error_name(type(exc)), error_fields(exc))
     except OSError:
-        operations = {QueryJob: "query", GraphReadJob: "graph read", UpdateJob: "update", GraphWriteJob: "graph write"}
+        operations = {QueryJob: "query", GraphReadJob: "graph read", DatasetReadJob: "dataset read", UpdateJob: "update", GraphWriteJob: "graph write"}
         failed = EngineFailed(operations.get(type(job), "request"), traceback.format_exc(), unavailable=True)
         return ("error", error_name(EngineFailed), error_fields(failed))
     except Exception:
