@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ...config import Config
 from ...namespaces import PREFIXES
-from ..executor.jobs import Answer, Written
+from ..executor.jobs import Answer, QueryJob, Written
 from ..federation import Outbound
 from ..formats import SOLUTIONS, Format
 from ..stats import PER_GRAPH
@@ -131,6 +131,17 @@ class Engine(ABC):
     def update(self, text: str, *, timeout: float | None = None, started: float | None = None) -> Written:
         prepared = prepare_update(text, self.outbound(), self.config.syntax_limits)
         return self.run_update(prepared, self.config.timeout if timeout is None else timeout, started)
+
+    def query_job(self, prepared: PreparedQuery, query: Query, version: str, spool: str) -> QueryJob:
+        """What a worker (or this process) is asked to answer for a prepared query."""
+        return QueryJob(
+            prepared.text, version, has_dataset_clause=prepared.has_dataset_clause,
+            solutions_format=query.solutions_format.serializer if query.solutions_format else None,
+            graph_format=query.graph_format.serializer if query.graph_format else None,
+            default_graphs=query.default_graphs, named_graphs=query.named_graphs,
+            union=self.config.union_default_graph, max_rows=query.max_rows, gzip=query.gzip,
+            spool=spool, bindings=tuple(query.bindings.items()),
+        )
 
     def graph_sizes(self, *, timeout: float | None = None) -> list[tuple[str, int]]:
         """(graph IRI, triples) for every non-empty named graph."""

@@ -46,14 +46,7 @@ class InProcessEngine(Engine):
         return (self.store_dir.generations / version).stat().st_mtime
 
     def run_query(self, prepared: PreparedQuery, query: Query, version: str) -> Answer:
-        job = QueryJob(
-            prepared.text, version, has_dataset_clause=prepared.has_dataset_clause,
-            solutions_format=query.solutions_format.serializer if query.solutions_format else None,
-            graph_format=query.graph_format.serializer if query.graph_format else None,
-            default_graphs=query.default_graphs, named_graphs=query.named_graphs,
-            union=self.config.union_default_graph, max_rows=query.max_rows, gzip=query.gzip,
-            spool=self._spool(), bindings=tuple(query.bindings.items()),
-        )
+        job = self.query_job(prepared, query, version, self._spool())
         return answer_query(self._read(version), job, version)
 
     def run_update(self, prepared: PreparedUpdate, timeout: float, started: float | None) -> Written:

@@ -14,7 +14,7 @@ import time
 
 from ...config import Config
 from ...errors import ForbiddenOperation
-from ..executor import GraphReadJob, GraphWriteJob, QueryJob, UpdateJob, WorkerPool
+from ..executor import GraphReadJob, GraphWriteJob, UpdateJob, WorkerPool
 from ..executor.jobs import DatasetReadJob
 from ..formats import Format
 from ..prepared import PreparedQuery, PreparedUpdate
@@ -54,14 +54,7 @@ class LocalEngine(Engine):
             return time.time()
 
     def run_query(self, prepared: PreparedQuery, query: Query, version: str) -> Answer:
-        job = QueryJob(
-            prepared.text, version, has_dataset_clause=prepared.has_dataset_clause,
-            solutions_format=query.solutions_format.serializer if query.solutions_format else None,
-            graph_format=query.graph_format.serializer if query.graph_format else None,
-            default_graphs=query.default_graphs, named_graphs=query.named_graphs,
-            union=self.config.union_default_graph, max_rows=query.max_rows, gzip=query.gzip,
-            spool=self.readers.spool_path(), bindings=tuple(query.bindings.items()),
-        )
+        job = self.query_job(prepared, query, version, self.readers.spool_path())
         return self.readers.run(job, query.timeout, started=query.started)
 
     def run_update(self, prepared: PreparedUpdate, timeout: float, started: float | None) -> Written:
