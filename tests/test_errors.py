@@ -13,6 +13,7 @@ from zgckg import errors
 from zgckg.cli import reports_errors
 from zgckg.errors import EngineFailed, QuerySyntaxError, ZgckgError, error_fields, error_name, rebuild_error
 from zgckg.kg.executor import WorkerCrashed, pool, worker
+from zgckg.kg.executor.jobs import Job
 from zgckg.web.errors import HttpError
 
 
@@ -59,14 +60,17 @@ def test_the_command_line_reports_a_domain_error_as_one_line(capsys):
     assert capsys.readouterr().err == "broken\n"
 
 
+@dataclasses.dataclass(frozen=True)
+class FailingJob(Job):
+    error: Exception
+
+    def run(self, site):
+        raise self.error
+
+
 def _reply_in_a_child(conn, error: ZgckgError) -> None:
     """A worker's reply, made in another process, for a job whose handling raised ``error``."""
-
-    def failing(job, reader, store_dir):
-        raise error
-
-    worker.handle = failing
-    conn.send(worker._reply(object(), None, None))
+    conn.send(worker._reply(FailingJob(error), None))
     conn.close()
 
 
@@ -102,22 +106,16 @@ def test_a_parser_syntax_error_carries_the_text_its_position_refers_to():
     assert raised.value.text == text and raised.value.line == 2
 
 
-def test_an_os_error_outside_the_engine_is_reported_as_a_store_that_cannot_be_read(monkeypatch):
-    def failing(job, reader, store_dir):
-        raise FileNotFoundError("/secret/path/CURRENT: No such file or directory")
-
-    monkeypatch.setattr(worker, "handle", failing)
+def test_an_os_error_outside_the_engine_is_reported_as_a_store_that_cannot_be_read():
+    job = FailingJob(FileNotFoundError("/secret/path/CURRENT: No such file or directory"))
     with pytest.raises(EngineFailed) as raised:
-        pool._unpack(worker._reply(object(), None, None))
+        pool._unpack(worker._reply(job, None))
     assert raised.value.unavailable and "/secret/path/CURRENT" in raised.value.detail
+    assert raised.value.operation == "request"
 
 
-def test_any_other_exception_in_a_worker_is_a_crash(monkeypatch):
-    def failing(job, reader, store_dir):
-        raise KeyError("a bug")
-
-    monkeypatch.setattr(worker, "handle", failing)
-    reply = worker._reply(object(), None, None)
+def test_any_other_exception_in_a_worker_is_a_crash():
+    reply = worker._reply(FailingJob(KeyError("a bug")), None)
     assert reply[0] == "crash" and "KeyError" in reply[1]
     with pytest.raises(WorkerCrashed):
         pool._unpack(reply)

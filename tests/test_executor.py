@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from zgckg.errors import QuerySyntaxError, QueryTimeout
+from zgckg.kg.executor.jobs import Job
 from zgckg.kg.executor import (
     EngineFailed, GraphNotFound, GraphReadJob, GraphWriteJob, NotAcceptable, QueryFailed, QueryJob, RowCounter,
     RowLimitExceeded, Sink, UpdateFailed, UpdateJob, WorkerLost, WorkerPool, WorkersBusy, answer_query,
@@ -339,3 +340,18 @@ def test_an_update_argument_the_engine_refuses_is_409_without_the_engines_words(
 def test_dropping_a_missing_graph_is_still_update_failed(writer, fresh_web_store):
     with pytest.raises(UpdateFailed, match="does not exist"):
         writer.run(UpdateJob("DROP GRAPH <http://x.example/missing>"), 10)
+
+
+@dataclasses.dataclass(frozen=True)
+class TriplesInTheStore(Job):
+    """A kind of work the executor has never heard of: one class, nothing to register."""
+
+    version: str
+
+    def run(self, site) -> int:
+        store, _ = site.read(self.version)
+        return len(store)
+
+
+def test_a_new_kind_of_work_is_one_job_class(pool, web_store):
+    assert pool.run(TriplesInTheStore(web_store.version()), 10) == 16

@@ -1,5 +1,11 @@
 """The messages between the web process and a worker: jobs going in, answers coming back.
 
+A job is a frozen dataclass (it crosses a pipe) that knows how to do itself: the worker calls
+``job.run(site)``, where the site gives it the store to read or the store directory to write. A new kind of
+work is one new :class:`Job` subclass and the function it runs; nothing dispatches on the type, and what
+it may fail with is any domain error (see ``zgckg.errors.reportable``). The functions are imported when a
+job runs, since they need the job classes themselves.
+
 Formats are pyoxigraph's names (``JSON``, ``TURTLE``…), so a worker needs no knowledge of media types.
 """
 
@@ -8,14 +14,39 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..outbound import Fetched
 
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from ..store import StoreDir
+
+
+class Site(Protocol):
+    """Where a job runs: a worker process, or the in-process engine."""
+
+    store_dir: StoreDir
+
+    def read(self, version: str) -> tuple[ox.Store, str]:
+        """The generation ``version`` for reading (or the current one, if it was pruned), and its version."""
+
+
+class Job:
+    operation: ClassVar[str] = "request"
+    """What the job does, in words, for an error that names it."""
+
+    def run(self, site: Site) -> Any:
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
-class QueryJob:
+class QueryJob(Job):
     """A prepared SPARQL query (it names no remote) and how to answer it. Formats are pyoxigraph format
     names, None if none is acceptable."""
+
+    operation: ClassVar[str] = "query"
 
     text: str
     version: str
@@ -31,10 +62,18 @@ class QueryJob:
     bindings: tuple[tuple[str, str], ...] = ()
     """(variable name, term in SPARQL syntax): the query's parameters, bound as pyoxigraph substitutions."""
 
+    def run(self, site: Site) -> Answer:
+        from .reads import answer_query
+
+        store, version = site.read(self.version)
+        return answer_query(store, self, version)
+
 
 @dataclass(frozen=True)
-class GraphReadJob:
+class GraphReadJob(Job):
     """Graph Store GET: one graph (None: the default graph) in an RDF format."""
+
+    operation: ClassVar[str] = "graph read"
 
     graph: str | None
     version: str
@@ -42,17 +81,31 @@ class GraphReadJob:
     gzip: bool = False
     spool: str = ""
 
+    def run(self, site: Site) -> Answer:
+        from .reads import answer_graph_read
+
+        store, version = site.read(self.version)
+        return answer_graph_read(store, self, version)
+
 
 @dataclass(frozen=True)
-class DatasetReadJob:
+class DatasetReadJob(Job):
     """Every graph of the store (or only ``graph``, keeping its name) in an RDF format: quads with their
     graph names in a dataset syntax, the union of the triples, each once, in a graph syntax."""
+
+    operation: ClassVar[str] = "dataset read"
 
     version: str
     format: str = "N_QUADS"
     graph: str | None = None
     gzip: bool = False
     spool: str = ""
+
+    def run(self, site: Site) -> Answer:
+        from .reads import answer_dataset_read
+
+        store, version = site.read(self.version)
+        return answer_dataset_read(store, self, version)
 
 
 @dataclass(frozen=True)
@@ -67,23 +120,37 @@ class UpdateStep:
 
 
 @dataclass(frozen=True)
-class UpdateJob:
+class UpdateJob(Job):
     """A prepared SPARQL update: SERVICE already answered, LOAD sources already fetched (see ``prepared``)."""
+
+    operation: ClassVar[str] = "update"
 
     text: str
     base_iri: str | None = None
     steps: tuple[UpdateStep, ...] = ()
 
+    def run(self, site: Site) -> Written:
+        from .writes import apply_update
+
+        return apply_update(site.store_dir, self)
+
 
 @dataclass(frozen=True)
-class GraphWriteJob:
+class GraphWriteJob(Job):
     """Graph Store PUT (replace), POST (merge) or DELETE of one graph (None: the default graph)."""
+
+    operation: ClassVar[str] = "graph write"
 
     method: str
     graph: str | None
     data: bytes = b""
     format: str = "TURTLE"
     base_iri: str | None = None
+
+    def run(self, site: Site) -> Written:
+        from .writes import write_graph
+
+        return write_graph(site.store_dir, self)
 
 
 @dataclass(frozen=True)

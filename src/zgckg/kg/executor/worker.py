@@ -7,20 +7,18 @@ import signal
 import threading
 import traceback
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
 from ...errors import EngineFailed, SandboxUnavailable, StoreError, ZgckgError, error_fields, error_name
 from ..store import StoreDir, open_for_reading
-from .jobs import DatasetReadJob, GraphReadJob, GraphWriteJob, QueryJob, UpdateJob
-from .reads import answer_dataset_read, answer_graph_read, answer_query
+from .jobs import Job
 from .sandbox import drop_network
-from .writes import apply_update, write_graph
 
 
-class _Reader:
-    """A worker's view of one generation (a copy in memory when small), replaced when a newer one is asked for."""
+class _Site:
+    """Where a worker's jobs run (see ``jobs.Site``): its view of one generation (a copy in memory when
+    small), replaced when a newer one is asked for, and the store directory writes go to."""
 
     def __init__(self, store_dir: StoreDir, memory_bytes: int):
         self.store_dir = store_dir
@@ -28,7 +26,7 @@ class _Reader:
         self.version: str | None = None
         self.store: ox.Store | None = None
 
-    def open(self, version: str) -> tuple[ox.Store, str]:
+    def read(self, version: str) -> tuple[ox.Store, str]:
         if self.store is None or version != self.version:
             self.store = None  # close the old generation before opening the next
             try:
@@ -42,26 +40,9 @@ class _Reader:
     def warm(self) -> None:
         """Open the current generation before the first job, so no query waits for the copy."""
         try:
-            self.open(self.store_dir.version())
+            self.read(self.store_dir.version())
         except (StoreError, OSError):
             pass  # no store yet, or it moved: the first job opens what is there then
-
-
-def handle(job: Any, reader: _Reader, store_dir: StoreDir) -> Any:
-    if isinstance(job, QueryJob):
-        store, version = reader.open(job.version)
-        return answer_query(store, job, version)
-    if isinstance(job, GraphReadJob):
-        store, version = reader.open(job.version)
-        return answer_graph_read(store, job, version)
-    if isinstance(job, DatasetReadJob):
-        store, version = reader.open(job.version)
-        return answer_dataset_read(store, job, version)
-    if isinstance(job, UpdateJob):
-        return apply_update(store_dir, job)
-    if isinstance(job, GraphWriteJob):
-        return write_graph(store_dir, job)
-    raise TypeError(f"unknown job {type(job).__name__}")
 
 
 def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_network: bool = True) -> None:
@@ -78,9 +59,8 @@ def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_netwo
             return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
     threading.Thread(target=_exit_with_parent, args=(parent_alive,), daemon=True).start()
-    store_dir = StoreDir(Path(store_root))
-    reader = _Reader(store_dir, memory_bytes)
-    reader.warm()
+    site = _Site(StoreDir(Path(store_root)), memory_bytes)
+    site.warm()
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -89,10 +69,10 @@ def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_netwo
             return
         if job is None:
             return
-        conn.send(_reply(job, reader, store_dir))
+        conn.send(_reply(job, site))
 
 
-def _reply(job: Any, reader: _Reader, store_dir: StoreDir) -> tuple:
+def _reply(job: Job, site: _Site) -> tuple:
     """("ok", answer); ("error", class name, fields) for any domain error, which the pool raises again;
     ("crash", traceback) for anything else, a bug.
 
@@ -100,12 +80,11 @@ def _reply(job: Any, reader: _Reader, store_dir: StoreDir) -> tuple:
     cannot be opened or copied): the store is unavailable, which is no bug and not the client's fault.
     """
     try:
-        return ("ok", handle(job, reader, store_dir))
+        return ("ok", job.run(site))
     except ZgckgError as exc:
         return ("error", error_name(type(exc)), error_fields(exc))
     except OSError:
-        operations = {QueryJob: "query", GraphReadJob: "graph read", DatasetReadJob: "dataset read", UpdateJob: "update", GraphWriteJob: "graph write"}
-        failed = EngineFailed(operations.get(type(job), "request"), traceback.format_exc(), unavailable=True)
+        failed = EngineFailed(job.operation, traceback.format_exc(), unavailable=True)
         return ("error", error_name(EngineFailed), error_fields(failed))
     except Exception:
         return ("crash", traceback.format_exc())
