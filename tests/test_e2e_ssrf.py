@@ -175,13 +175,14 @@ def federating_server(tmp_path_factory, remote_endpoint, mute_port):
     hosts as far as the guard can tell; a 1 s read timeout under a 20 s query time limit."""
     from zgckg.app import close_app, create_app
     from zgckg.config import Config
+    from zgckg.kg.engine.local import LocalEngine
 
     store_dir = build_web_store(tmp_path_factory.mktemp("federating-store"))
     network = remote_network(("remote.example", remote_endpoint.port), ("mute.example", mute_port))
     config = Config(store=store_dir.root, workers=1, timeout=20.0, write_token=WEB_TOKEN,
                     service_allowlist=("remote.example", "mute.example"), service_connect_timeout=2.0,
-                    service_read_timeout=1.0, service_network=network)
-    app = create_app(config, store=store_dir)
+                    service_read_timeout=1.0)
+    app = create_app(config, engine=LocalEngine(config, store_dir, network=network))
     server = LiveServer(app)
     yield server.url
     server.close()

@@ -30,8 +30,9 @@ def store_dir(tmp_path_factory) -> StoreDir:
     return store_dir
 
 
-def engine_over(store_dir: StoreDir, **settings) -> InProcessEngine:
-    return InProcessEngine(Config(store=store_dir.root, **settings), store_dir)
+def engine_over(store_dir: StoreDir, network=None, **settings) -> InProcessEngine:
+    extra = {"network": network} if network else {}
+    return InProcessEngine(Config(store=store_dir.root, **settings), store_dir, **extra)
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +239,7 @@ def test_a_refused_silent_service_is_one_empty_solution(store, listener):
 def test_an_allowed_service_is_asked_with_the_predeclared_prefixes_and_joined(store_dir):
     remote = SparqlEndpoint(f'<{ZG}baidu> <http://www.w3.org/2000/01/rdf-schema#label> "Baidu"@en .')
     engine = engine_over(store_dir, service_allowlist=("remote.example",),
-                         service_network=remote_network(("remote.example", remote.port)))
+                         network=remote_network(("remote.example", remote.port)))
     try:
         query = ("SELECT ?zh ?en WHERE { zg:baidu rdfs:label ?zh "
                  "SERVICE <http://remote.example/sparql> { zg:baidu rdfs:label ?en } }")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from .kg.outbound import SYSTEM, Limits, Network
+from .kg.outbound import Limits
 from .kg.sparql import SyntaxLimits
 
 
@@ -78,9 +78,6 @@ class Config:
     """Seconds a SERVICE or LOAD host may stay silent while answering (10); the query time limit bounds the whole."""
     worker_network: bool = False
     """Let query and update workers open network sockets; only for platforms without seccomp: SERVICE and LOAD are made by the server itself either way."""
-    service_network: Network = SYSTEM
-    """How SERVICE and LOAD look up names and connect: the machine's DNS and sockets. Only code sets it
-    (tests stand a local server in for a public host); never read from the environment."""
     cors_origins: str = "*"
     """Access-Control-Allow-Origin for the query endpoint."""
     cache_entries: int = 256
@@ -98,8 +95,6 @@ class Config:
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
-            if f.name in _CODE_ONLY:
-                continue
             raw = environ.get(f"ZGCKG_{f.name.upper()}")
             if raw is not None:
                 values[f.name] = _coerce(f.name, raw)
@@ -124,7 +119,6 @@ class Config:
 
 
 _TYPES = {f.name: f.type for f in fields(Config)}
-_CODE_ONLY = {"service_network"}
 
 
 def _coerce(name: str, value: Any) -> Any:

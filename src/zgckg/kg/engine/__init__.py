@@ -25,6 +25,7 @@ from ...config import Config
 from ...namespaces import PREFIXES
 from ..executor.jobs import Answer, QueryJob, Written
 from ..federation import Outbound
+from ..outbound import SYSTEM, Network
 from ..formats import SOLUTIONS, Format
 from ..stats import PER_GRAPH
 from ..prepared import PreparedQuery, PreparedUpdate, prepare_query, prepare_update
@@ -78,8 +79,11 @@ class EngineInfo:
 class Engine(ABC):
     """See the module. Engines are made from the configuration and closed when done."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, *, network: Network = SYSTEM):
         self.config = config
+        self.network = network
+        """How SERVICE and LOAD look up names and connect: the machine's, unless code (a test standing a
+        local server in for a public host) passes another; no setting or variable reaches it."""
 
     # --- what every engine must do -------------------------------------------------------------------
 
@@ -152,4 +156,4 @@ class Engine(ABC):
     def outbound(self, **values) -> Outbound:
         """Where SERVICE and LOAD may connect, from the configuration."""
         c = self.config
-        return Outbound(c.service_allowlist, c.service_limits, c.max_rows, c.service_network, **values)
+        return Outbound(c.service_allowlist, c.service_limits, c.max_rows, self.network, **values)

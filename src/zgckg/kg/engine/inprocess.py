@@ -17,14 +17,15 @@ import pyoxigraph as ox
 from ...config import Config
 from ..executor.jobs import DatasetReadJob, GraphReadJob, GraphWriteJob, UpdateJob
 from ..formats import Format
+from ..outbound import SYSTEM, Network
 from ..prepared import PreparedQuery, PreparedUpdate
 from ..store import StoreDir, open_for_reading
 from . import Answer, Engine, EngineInfo, GraphWrite, Query, Written
 
 
 class InProcessEngine(Engine):
-    def __init__(self, config: Config, store_dir: StoreDir | None = None):
-        super().__init__(config)
+    def __init__(self, config: Config, store_dir: StoreDir | None = None, *, network: Network = SYSTEM):
+        super().__init__(config, network=network)
         self.store_dir = store_dir or StoreDir(config.store)
         self.spool_dir = Path(tempfile.mkdtemp(prefix="zgckg-spool-"))
         self._store: ox.Store | None = None

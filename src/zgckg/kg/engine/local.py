@@ -17,14 +17,15 @@ from ...errors import ForbiddenOperation
 from ..executor import GraphReadJob, GraphWriteJob, UpdateJob, WorkerPool
 from ..executor.jobs import DatasetReadJob
 from ..formats import Format
+from ..outbound import SYSTEM, Network
 from ..prepared import PreparedQuery, PreparedUpdate
 from ..store import StoreDir
 from . import Answer, Engine, EngineInfo, GraphWrite, Query, Written
 
 
 class LocalEngine(Engine):
-    def __init__(self, config: Config, store_dir: StoreDir | None = None):
-        super().__init__(config)
+    def __init__(self, config: Config, store_dir: StoreDir | None = None, *, network: Network = SYSTEM):
+        super().__init__(config, network=network)
         self.store_dir = store_dir or StoreDir(config.store)
         network = config.worker_network
         self.readers = WorkerPool(self.store_dir.root, config.workers, name="reader",
