@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -103,19 +101,22 @@ class Reading:
 def parse_query(text: str, limits: SyntaxLimits = SyntaxLimits(), prefixes: dict[str, str] | None = None,
                 base_iri: str | None = None) -> Reading:
     """The reading of a SPARQL query; QuerySyntaxError or QueryTooComplex when it has none."""
-    parser = _Parser(text, limits, prefixes, base_iri)
-    with _bounded_recursion(limits):
-        parser.query()
-    return parser.reading("query")
+    return _read("query", text, limits, prefixes, base_iri)
 
 
 def parse_update(text: str, limits: SyntaxLimits = SyntaxLimits(), prefixes: dict[str, str] | None = None,
                  base_iri: str | None = None) -> Reading:
     """The reading of a SPARQL update; QuerySyntaxError or QueryTooComplex when it has none."""
+    return _read("update", text, limits, prefixes, base_iri)
+
+
+def _read(kind: str, text: str, limits: SyntaxLimits, prefixes: dict[str, str] | None, base_iri: str | None) -> Reading:
     parser = _Parser(text, limits, prefixes, base_iri)
-    with _bounded_recursion(limits):
-        parser.update()
-    return parser.reading("update")
+    try:
+        parser.query() if kind == "query" else parser.update()
+    except RecursionError:  # Python's own limit, should a configured depth limit be higher than it allows
+        raise QueryTooComplex("depth", limits.max_depth, None, "nested brackets") from None
+    return parser.reading(kind)
 
 
 def acts_on_nothing(text: str, limits: SyntaxLimits = SyntaxLimits()) -> bool:
@@ -143,15 +144,6 @@ def acts_on_nothing(text: str, limits: SyntaxLimits = SyntaxLimits()) -> bool:
         elif kind == "error":
             return False  # for the grammar to report
     return count <= limits.max_triple_patterns
-
-
-@contextmanager
-def _bounded_recursion(limits: SyntaxLimits) -> Iterator[None]:
-    """Python's own recursion limit, should a configured depth limit be higher than it allows."""
-    try:
-        yield
-    except RecursionError:
-        raise QueryTooComplex("depth", limits.max_depth, None, "nested brackets") from None
 
 
 # --- the grammar's vocabulary ------------------------------------------------------------------------
