@@ -218,6 +218,25 @@ def test_export_of_an_unknown_graph_name_is_a_usage_error(mini_built):
     assert result.exit_code == 2
 
 
+def test_export_of_a_graph_the_store_does_not_hold_fails_and_says_so(mini_built, tmp_path):
+    out = tmp_path / "nope.nq"
+    result = run(mini_built, "export", "--format", "nq", "--graph", "http://nope.example/", "-o", str(out))
+    assert result.exit_code == 1 and "there is no graph <http://nope.example/> in the store" in result.stderr
+    assert not out.exists()
+
+
+def test_export_to_a_directory_that_does_not_exist_is_a_usage_error(mini_built, tmp_path):
+    result = run(mini_built, "export", "--format", "nq", "-o", str(tmp_path / "no" / "such" / "x.nq"))
+    assert result.exit_code == 2 and "cannot write" in result.stderr and "Traceback" not in result.output
+
+
+def test_load_into_a_graph_that_is_not_an_iri_is_a_usage_error(mini_config, tmp_path):
+    mine = tmp_path / "mine.nt"
+    mine.write_text("<http://example.org/a> <http://example.org/b> 1 .\n", encoding="utf-8")
+    result = run(mini_config, "load", str(mine), "--graph", "not an iri")
+    assert result.exit_code == 2 and "not an absolute IRI" in result.stderr
+
+
 def test_load_then_query_the_users_graph(mini_config, tmp_path):
     assert run(mini_config, "build").exit_code == 0
     mine = tmp_path / "mine.ttl"

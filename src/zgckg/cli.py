@@ -280,7 +280,7 @@ def _name_and_value(param: str) -> tuple[str, str]:
 @reports_errors
 def export(fmt: str, graph: str, output: Path | None, store: Path | None) -> None:
     """Write the store, or one of its graphs, as an RDF file."""
-    from .kg.exporting import GRAPH_CHOICES, export as run_export
+    from .kg.exporting import GRAPH_CHOICES, export as run_export, held_graph
 
     if graph not in GRAPH_CHOICES and "://" not in graph:
         raise click.BadParameter(f"expected one of {', '.join(GRAPH_CHOICES)} or a graph IRI", param_hint="--graph")
@@ -288,8 +288,13 @@ def export(fmt: str, graph: str, output: Path | None, store: Path | None) -> Non
         if output is None:
             run_export(engine, fmt, graph, sys.stdout.buffer)
             return
-        engine.version()  # no store: say so before creating the output file
-        with output.open("wb") as out:
+        engine.version()  # no store, or no such graph: say so before creating the output file
+        held_graph(engine, graph)
+        try:
+            out = output.open("wb")
+        except OSError as exc:
+            raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="-o") from None
+        with out:
             run_export(engine, fmt, graph, out)
 
 
@@ -307,7 +312,10 @@ def load(files: tuple[Path, ...], graph: str | None, store: Path | None) -> None
     The store gets a new generation, published atomically; `zgckg build` keeps these graphs.
     """
     from .kg.build import load_user_files
+    from .namespaces import is_absolute_iri
 
+    if graph is not None and not is_absolute_iri(graph):
+        raise click.BadParameter(f"not an absolute IRI: {graph!r}", param_hint="--graph")
     counts = load_user_files(make_config(store=store), files, graph=graph)
     for graph_iri, triples in counts.items():
         click.echo(f"{graph_iri}\t{triples} triples")

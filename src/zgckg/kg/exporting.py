@@ -11,6 +11,7 @@ import os
 import shutil
 from typing import IO, TYPE_CHECKING
 
+from ..errors import GraphNotFound
 from ..namespaces import BUILT_GRAPHS
 from .formats import GRAPHS, by_short
 
@@ -30,11 +31,20 @@ def graph_iri(name: str) -> str | None:
 
 
 def export(engine: Engine, fmt: str, graph: str, out: IO[bytes], *, timeout: float | None = None) -> None:
-    """Write ``graph`` (a name from GRAPH_CHOICES or a graph IRI) of the engine's store to ``out`` as ``fmt``.
-    A graph the store does not hold is written as an empty document."""
-    answer = engine.read_dataset(EXPORT_FORMATS[fmt], graph=graph_iri(graph),
+    """Write ``graph`` (a name from GRAPH_CHOICES or a graph IRI) of the engine's store to ``out`` as ``fmt``;
+    GraphNotFound for a named graph the store holds no triple of (a typo would otherwise write nothing)."""
+    iri = held_graph(engine, graph, timeout=timeout)
+    answer = engine.read_dataset(EXPORT_FORMATS[fmt], graph=iri,
                                  timeout=engine.config.timeout if timeout is None else timeout)
     write_answer(answer, out)
+
+
+def held_graph(engine: Engine, graph: str, *, timeout: float | None = None) -> str | None:
+    """The IRI of ``graph`` (None: all of them), once the store is known to hold triples in it."""
+    iri = graph_iri(graph)
+    if iri is not None and iri not in dict(engine.graph_sizes(timeout=timeout)):
+        raise GraphNotFound(iri)
+    return iri
 
 
 def write_answer(answer: Answer, out: IO[bytes]) -> None:
