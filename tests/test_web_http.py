@@ -26,10 +26,6 @@ def test_cors_header_on_answers_and_errors(web_client, path_query):
     assert "ETag" in response.headers["Access-Control-Expose-Headers"]
 
 
-def test_no_cors_on_the_write_endpoints(web_client):
-    assert "Access-Control-Allow-Origin" not in web_client.post("/update", data={"update": "CLEAR ALL"}).headers
-
-
 def test_revalidation_with_the_etag_is_304_without_a_body(web_client):
     first = web_client.get("/sparql", query_string=QUERY)
     assert first.status_code == 200 and first.headers["ETag"].startswith('W/"')

@@ -260,3 +260,15 @@ def test_an_update_with_invalid_utf8_is_a_400(client):
     response = client.post("/update", data=b'INSERT DATA { <http://x.example/d> <http://x.example/p> "\xff" }',
                            content_type="application/sparql-update", headers=AUTH)
     assert response.status_code == 400 and "not valid UTF-8" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path, method", [("/update", "POST"), ("/store?default", "PUT")], ids=["update", "store"])
+def test_a_browser_page_may_send_the_token_to_the_write_endpoints(client, path, method):
+    preflight = client.options(path, headers={"Origin": "https://app.example", "Access-Control-Request-Method": method,
+                                              "Access-Control-Request-Headers": "authorization, content-type"})
+    assert preflight.status_code == 204
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert method in preflight.headers["Access-Control-Allow-Methods"]
+    refused = client.post("/update", data="CLEAR DEFAULT", content_type="application/sparql-update",
+                          headers={"Origin": "https://app.example"})
+    assert refused.status_code == 401 and refused.headers["Access-Control-Allow-Origin"] == "*"

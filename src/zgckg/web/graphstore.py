@@ -19,15 +19,22 @@ from .formats import GRAPHS, Format
 from .negotiation import best, offered
 from .responses import accepts_gzip, answer_response, no_content
 from .runtime import runtime
-from .security import require_write_token
+from .security import WRITE_HEADERS, add_cors, preflight, require_write_token
 
 bp = Blueprint("graphstore", __name__)
 accesslog.log_requests_of(bp)
 
 
-@bp.route("/store", methods=["GET", "PUT", "POST", "DELETE"])
+@bp.after_request
+def _cors(response: Response) -> Response:
+    return add_cors(response, runtime().config)
+
+
+@bp.route("/store", methods=["GET", "PUT", "POST", "DELETE", "OPTIONS"])
 def graph_store() -> Response:
     rt = runtime()
+    if request.method == "OPTIONS":
+        return preflight(rt.config, "GET, HEAD, PUT, POST, DELETE, OPTIONS", WRITE_HEADERS)
     require_write_token(request, rt.config)
     graph = target_graph()
     accesslog.note(graph=graph or "default")

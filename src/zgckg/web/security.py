@@ -31,6 +31,8 @@ def require_write_token(request: Request, config: Config) -> None:
 
 QUERY_METHODS = "GET, HEAD, POST, OPTIONS"
 REQUEST_HEADERS = "Accept, Content-Type, If-None-Match, If-Modified-Since"
+WRITE_HEADERS = REQUEST_HEADERS + ", Authorization"
+"""A page's script may send the bearer token to /update and /store (not a cookie: no credentials mode)."""
 EXPOSED_HEADERS = "ETag, Last-Modified, Content-Length, Content-Encoding, Retry-After"
 
 
@@ -42,10 +44,11 @@ def add_cors(response: Response, config: Config) -> Response:
     return response
 
 
-def preflight(config: Config) -> Response:
+def preflight(config: Config, methods: str = QUERY_METHODS, headers: str = REQUEST_HEADERS) -> Response:
+    """The answer to a browser's CORS preflight; it carries no credentials, so it needs no token."""
     response = Response(status=204)
-    response.headers["Access-Control-Allow-Methods"] = QUERY_METHODS
-    response.headers["Access-Control-Allow-Headers"] = REQUEST_HEADERS
+    response.headers["Access-Control-Allow-Methods"] = methods
+    response.headers["Access-Control-Allow-Headers"] = headers
     response.headers["Access-Control-Max-Age"] = "86400"
-    response.headers["Allow"] = QUERY_METHODS
+    response.headers["Allow"] = methods
     return add_cors(response, config)

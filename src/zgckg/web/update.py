@@ -15,15 +15,22 @@ from . import accesslog
 from .protocol import read_update
 from .responses import no_content
 from .runtime import arrived, runtime
-from .security import require_write_token
+from .security import WRITE_HEADERS, add_cors, preflight, require_write_token
 
 bp = Blueprint("update", __name__)
 accesslog.log_requests_of(bp)
 
 
-@bp.route("/update", methods=["POST"])
+@bp.after_request
+def _cors(response: Response) -> Response:
+    return add_cors(response, runtime().config)
+
+
+@bp.route("/update", methods=["POST", "OPTIONS"])
 def update() -> Response:
     rt = runtime()
+    if request.method == "OPTIONS":
+        return preflight(rt.config, "POST, OPTIONS", WRITE_HEADERS)
     require_write_token(request, rt.config)
     change = read_update(request, rt.config)
     written = rt.engine.update(change.text, timeout=change.timeout, started=arrived())
