@@ -298,3 +298,39 @@ def test_serve_passes_the_opt_out_to_the_config(monkeypatch, tmp_path, args, env
     result = CliRunner(env=environ).invoke(cli.main, ["serve", "--store", str(tmp_path / "store"), *args])
     assert result.exit_code == 0, result.output
     assert [config.worker_network for config in seen] == [expected]
+
+
+SERVE_WITHOUT_SECCOMP = """
+    import contextlib, errno, io, json, sys
+
+    import pyseccomp as seccomp
+
+    refusal = seccomp.SyscallFilter(seccomp.ALLOW)
+    refusal.add_rule(seccomp.ERRNO(errno.EPERM), "seccomp")
+    refusal.add_rule(seccomp.ERRNO(errno.EPERM), "prctl", seccomp.Arg(0, seccomp.EQ, 22))  # PR_SET_SECCOMP
+    refusal.load()
+
+    from zgckg.cli import main
+
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        try:
+            main(["serve", "--store", sys.argv[1], "--port", sys.argv[2]])
+        except SystemExit as exited:
+            code = exited.code
+    print(json.dumps({"code": code, "stderr": stderr.getvalue()}))
+"""
+
+
+def test_where_seccomp_is_refused_zgckg_serve_says_so_in_one_line_before_it_starts(web_store):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    found = run_child(SERVE_WITHOUT_SECCOMP, web_store.root, port)
+    assert found["code"] == 1
+    lines = found["stderr"].strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in found["stderr"]
+    assert "cannot keep the query and update workers off the network" in lines[0]
+    assert "--unsafe-worker-network" in lines[0]

@@ -39,9 +39,11 @@ from functools import partial
 
 from ..config import Config
 from ..errors import ServeError
+from ..kg.engine.local import check_workers_can_start
 
 
 def serve(config: Config, *, dev: bool = False) -> None:
+    check_workers_can_start(config)
     _log_to_stderr()
     if dev:
         _serve_dev(config)

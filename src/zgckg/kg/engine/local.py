@@ -13,14 +13,22 @@ import os
 import time
 
 from ...config import Config
-from ...errors import ForbiddenOperation
+from ...errors import ForbiddenOperation, ServeError
 from ..executor import GraphReadJob, GraphWriteJob, UpdateJob, WorkerPool
 from ..executor.jobs import DatasetReadJob
+from ..executor.sandbox import sandbox_problem
 from ..formats import Format
 from ..outbound import SYSTEM, Network
 from ..prepared import PreparedQuery, PreparedUpdate
 from ..store import StoreDir
 from . import Answer, Engine, EngineInfo, GraphWrite, Query, Written
+
+
+def check_workers_can_start(config: Config) -> None:
+    """ServeError, in one line, when the workers could not drop the network here: said before a server
+    starts, rather than from inside its app process."""
+    if not config.worker_network and (problem := sandbox_problem()):
+        raise ServeError(problem)
 
 
 class LocalEngine(Engine):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
+import multiprocessing
 import socket
 from types import ModuleType
 
@@ -40,6 +41,30 @@ def drop_network() -> None:
     not take the filter: a worker that cannot drop the network must not run at all.
     """
     _install(_bindings())
+
+
+def sandbox_problem() -> str | None:
+    """Why a worker could not drop the network here, or None: tried for real in a short-lived child process
+    (a filter cannot be removed, so not in this one)."""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_try_to_drop_network, args=(writer,), daemon=True)
+    child.start()
+    writer.close()
+    try:
+        return reader.recv() if reader.poll(10) else "the check of the seccomp filter did not finish in 10 s"
+    except EOFError:
+        return "the check of the seccomp filter ended without an answer"
+    finally:
+        child.join(5)
+
+
+def _try_to_drop_network(conn) -> None:
+    try:
+        drop_network()
+        conn.send(None)
+    except SandboxUnavailable as exc:
+        conn.send(str(exc))
 
 
 def _bindings(module: str = "pyseccomp") -> ModuleType:
