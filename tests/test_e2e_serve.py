@@ -173,3 +173,13 @@ def test_a_taken_port_is_reported_in_one_line_without_a_traceback(web_store):
     assert result.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serving_a_store_directory_that_does_not_exist_says_so(tmp_path):
+    process, url = start_server(tmp_path / "typo")
+    try:
+        assert requests.get(url + "/healthz").json()["status"] == "ok"
+    finally:
+        process.terminate()
+        said = process.communicate(timeout=30)[0].decode()
+    assert f"no store at {tmp_path / 'typo'}: serving an empty one" in said

@@ -394,6 +394,9 @@ def serve(store: Path | None, dev: bool, service_allow: tuple[str, ...], **flags
     )
     store_dir = StoreDir(config.store)
     if store is not None:
+        if not store_dir.exists():  # most often a mistyped path: say so rather than serve nothing quietly
+            click.echo(f"no store at {config.store}: serving an empty one (fill it with zgckg build --store "
+                       f"{config.store}, zgckg load or /update)", err=True)
         store_dir.ensure()
     elif not store_dir.exists():
         from .kg.build import build as run_build
