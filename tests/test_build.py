@@ -3,8 +3,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 
@@ -226,14 +229,50 @@ def test_a_build_killed_while_loading_leaves_the_previous_store_answering(mini_c
     assert count(mini_config, user_graph_iri(big)) == 200_000
 
 
-def test_a_second_writer_is_refused_while_one_holds_the_store(mini_config):
+def test_a_second_writer_waits_for_the_first_and_is_refused_only_after_the_wait(mini_config):
     build(mini_config)
 
-    def build_meanwhile(store):
-        with pytest.raises(StoreError):
-            build(mini_config)
+    def write_meanwhile(store):
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="for over 0.3 s"):
+            StoreDir(mini_config.store, lock_wait=0.3).write(lambda other: None, copy_current=False)
+        assert time.monotonic() - started >= 0.3
 
-    StoreDir(mini_config.store).write(build_meanwhile, copy_current=True)
+    StoreDir(mini_config.store).write(write_meanwhile, copy_current=True)
+
+
+def test_a_build_waits_for_a_write_in_progress_and_then_runs(mini_config):
+    build(mini_config)
+    store_dir = StoreDir(mini_config.store)
+    holding, release = threading.Event(), threading.Event()
+
+    def slow_write(store):
+        holding.set()
+        release.wait(10)
+
+    writer = threading.Thread(target=store_dir.write, args=(slow_write,), kwargs={"copy_current": False})
+    writer.start()
+    holding.wait(10)
+    threading.Timer(0.5, release.set).start()
+    started = time.monotonic()
+    build(mini_config)
+    writer.join()
+    assert time.monotonic() - started >= 0.4 and labels(mini_config, X + "beijing") == {"北京市", "Beijing"}
+
+
+def test_a_rebuild_keeps_what_updates_wrote_to_the_default_graph_and_to_other_graphs(mini_config):
+    build(mini_config)
+    store_dir = StoreDir(mini_config.store)
+
+    def update(store):
+        store.update('INSERT DATA { <http://e/a> <http://e/p> "default" . '
+                     'GRAPH <http://e/mine> { <http://e/a> <http://e/p> "mine" } }')
+
+    store_dir.write(update, copy_current=True)
+    build(mini_config)
+    found = {(str(q.graph_name), q.object.value) for q in store_dir.open_read().quads_for_pattern(
+        ox.NamedNode("http://e/a"), None, None, None)}
+    assert found == {("DEFAULT", "default"), ("<http://e/mine>", "mine")}
 
 
 ZG = "https://w3id.org/zgckg/id/"

@@ -11,7 +11,8 @@ owlrl itself.
 
 Graphs of a built store (IRIs in :mod:`zgckg.namespaces`): the ontology files in GRAPH_ONTOLOGY, the data
 files and the report's sentences in GRAPH_ASSERTED, the reasoner's new triples in GRAPH_INFERRED. Graphs a
-user added with ``zgckg load`` (under GRAPH_USER) are carried over from the previous generation.
+user added (``zgckg load``, /update, /store; the default graph too) are carried over from the previous
+generation.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def build(config: Config, *, progress: Progress = _quiet, reasoner: Reasoner = i
     def fill(store: ox.Store) -> None:
         for graph_iri, graph in prepared.graphs().items():
             write_quads(store, quads_of(graph, graph_iri), progress, label=_short(graph_iri))
-        carry_user_graphs(store_dir, store, progress)
+        carry_graphs_not_built(store_dir, store, progress)
 
     with timer.stage("load"):
         store_dir.write(fill, copy_current=False)
@@ -166,16 +167,22 @@ def write_quads(store: ox.Store, quads: Iterable[ox.Quad], progress: Progress, *
     return total
 
 
-def carry_user_graphs(store_dir: StoreDir, store: ox.Store, progress: Progress) -> None:
-    """Copy the graphs ``zgckg load`` added to the previous generation into the new one."""
+def carry_graphs_not_built(store_dir: StoreDir, store: ox.Store, progress: Progress) -> None:
+    """Copy into the new generation every graph of the previous one that the build does not make: what
+    ``zgckg load``, /update and /store added (the default graph included). Read under the write lock, so
+    no acknowledged write can fall between this copy and the publication."""
     if not store_dir.exists():
         return
     previous = store_dir.open_read()
-    for graph in previous.named_graphs():
-        if isinstance(graph, ox.NamedNode) and graph.value.startswith(GRAPH_USER):
-            quads = previous.quads_for_pattern(None, None, None, graph)
-            count = write_quads(store, quads, progress, label=_short(graph.value))
-            progress(f"  carried over {graph.value} ({count} triples)")
+    built = set(BUILT_GRAPHS.values())
+    graphs = [ox.DefaultGraph(), *(g for g in previous.named_graphs() if not (isinstance(g, ox.NamedNode)
+                                                                             and g.value in built))]
+    for graph in graphs:
+        quads = previous.quads_for_pattern(None, None, None, graph)
+        name = "the default graph" if isinstance(graph, ox.DefaultGraph) else graph.value
+        count = write_quads(store, quads, progress, label=_short(name))
+        if count:
+            progress(f"  carried over {name} ({count} triples)")
 
 
 def _raise_if_any(violations: list[Violation]) -> None:

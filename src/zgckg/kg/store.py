@@ -20,6 +20,7 @@ import gc
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,12 +31,16 @@ import pyoxigraph as ox
 from ..errors import StoreError
 
 KEEP_GENERATIONS = 3
+LOCK_WAIT = 60.0
+"""Seconds a write waits for the one before it (a build behind a stream of updates, an update behind a
+build) before it gives up; an update is bounded by its own time limit first."""
 T = TypeVar("T")
 
 
 class StoreDir:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, lock_wait: float = LOCK_WAIT):
         self.root = Path(root)
+        self.lock_wait = lock_wait
         self.generations = self.root / "generations"
         self.link = self.root / "current"
 
@@ -126,10 +131,16 @@ class StoreDir:
     def _write_lock(self) -> Iterator[None]:
         self.generations.mkdir(parents=True, exist_ok=True)
         with open(self.root / "write.lock", "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(str(self.root), "another build, load or update is writing this store") from None
+            deadline = time.monotonic() + self.lock_wait
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreError(str(self.root), f"another build, load or update has been writing this "
+                                                         f"store for over {self.lock_wait:g} s; try again") from None
+                    time.sleep(0.05)
             try:
                 yield
             finally:
