@@ -297,3 +297,23 @@ def test_the_project_store_holds_what_its_ontology_implies(project_built, assert
 @pytest.mark.parametrize("query", NOISE.values(), ids=list(NOISE))
 def test_no_reasoner_noise_reaches_the_project_store(project_built, query):
     assert not ask(project_built, query)
+
+
+def test_writes_through_update_and_the_graph_store_into_user_graphs_survive_a_rebuild(mini_config):
+    from zgckg.kg.engine import GraphWrite
+    from zgckg.kg.engine.inprocess import InProcessEngine
+    from zgckg.kg.formats import GRAPHS, by_short
+
+    build(mini_config)
+    engine = InProcessEngine(mini_config)
+    try:
+        engine.update(f'INSERT DATA {{ <http://e/a> <http://e/p> "default" . '
+                      f'GRAPH <{GRAPH_USER}notes> {{ <http://e/a> <http://e/p> "notes" }} }}')
+        engine.write_graph(GraphWrite("PUT", GRAPH_USER + "upload", b'<http://e/a> <http://e/p> "upload" .',
+                                      by_short(GRAPHS)["nt"]), timeout=10)
+    finally:
+        engine.close()
+    build(mini_config)
+    found = {(str(q.graph_name), q.object.value) for q in StoreDir(mini_config.store).open_read().quads_for_pattern(
+        ox.NamedNode("http://e/a"), None, None, None)}
+    assert found == {("DEFAULT", "default"), (f"<{GRAPH_USER}notes>", "notes"), (f"<{GRAPH_USER}upload>", "upload")}

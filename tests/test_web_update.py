@@ -272,3 +272,30 @@ def test_a_browser_page_may_send_the_token_to_the_write_endpoints(client, path, 
     refused = client.post("/update", data="CLEAR DEFAULT", content_type="application/sparql-update",
                           headers={"Origin": "https://app.example"})
     assert refused.status_code == 401 and refused.headers["Access-Control-Allow-Origin"] == "*"
+
+
+ASSERTED = "https://w3id.org/zgckg/graph/asserted"
+
+
+@pytest.mark.parametrize(
+    "update",
+    [f'INSERT DATA {{ GRAPH <{ASSERTED}> {{ <http://x.example/a> <http://x.example/b> "c" }} }}',
+     f"CLEAR GRAPH <{ASSERTED}>", "DROP ALL",
+     "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
+     f"MOVE <{ASSERTED}> TO <http://x.example/elsewhere>"],
+    ids=["insert-data", "clear-graph", "drop-all", "delete-in-any-graph", "move-away"],
+)
+def test_an_update_that_would_change_a_built_graph_is_a_409_and_changes_nothing(client, update):
+    before = select(client, f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{ASSERTED}> {{ ?s ?p ?o }} }}", "n")
+    response = client.post("/update", data=update, content_type="application/sparql-update", headers=AUTH)
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert f"<{ASSERTED}>" in text and "made by `zgckg build`" in text and "graph/user/NAME" in text
+    assert select(client, f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{ASSERTED}> {{ ?s ?p ?o }} }}", "n") == before
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
+def test_a_graph_store_write_into_a_built_graph_is_a_409(client, method):
+    response = client.open(f"/store?graph={ASSERTED}", method=method, data='<http://x.example/a> <http://x.example/b> "c" .',
+                           content_type="application/n-triples", headers=AUTH)
+    assert response.status_code == 409 and "zgckg build" in response.get_data(as_text=True)

@@ -115,6 +115,22 @@ class QuerySyntaxError(ZgckgError):
 
 
 @dataclass
+class BuiltGraphChanged(ZgckgError):
+    """A write into a graph ``zgckg build`` makes (and would replace on the next build, undoing it)."""
+
+    graphs: list[str]
+
+    def __str__(self) -> str:
+        from .namespaces import GRAPH_USER
+
+        named = ", ".join(f"<{g}>" for g in self.graphs)
+        verb = "is" if len(self.graphs) == 1 else "are"
+        return (f"nothing was changed: {named} {verb} made by `zgckg build` and replaced on every build, so a "
+                f"write there would be lost; write into another graph, e.g. <{GRAPH_USER}NAME> (a build keeps every "
+                "graph it does not make)")
+
+
+@dataclass
 class QueryTooComplex(ZgckgError):
     """A query or update past one of the limits checked before the engine sees it (length, nesting, patterns)."""
 

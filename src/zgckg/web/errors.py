@@ -19,9 +19,9 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import (
-    DataError, DatasetConflict, EngineFailed, ForbiddenOperation, GraphNotFound, NotAcceptable, QueryFailed,
-    QuerySyntaxError, QueryTimeout, QueryTooComplex, RemoteFailed, RowLimitExceeded, StoreError, UpdateFailed,
-    WorkerCrashed, WorkerLost, WorkersBusy, ZgckgError,
+    BuiltGraphChanged, DataError, DatasetConflict, EngineFailed, ForbiddenOperation, GraphNotFound, NotAcceptable,
+    QueryFailed, QuerySyntaxError, QueryTimeout, QueryTooComplex, RemoteFailed, RowLimitExceeded, StoreError,
+    UpdateFailed, WorkerCrashed, WorkerLost, WorkersBusy, ZgckgError,
 )
 from .formats import RESULT_KINDS
 from .negotiation import offered
@@ -47,7 +47,8 @@ class HttpError(Exception):
 
 STATUS: dict[type[ZgckgError], int] = {
     QuerySyntaxError: 400,
-    QueryTooComplex: 400,  # names the limit and the setting that raises it
+    QueryTooComplex: 400,
+    BuiltGraphChanged: 409,  # well-formed, but the graph belongs to the build  # names the limit and the setting that raises it
     DataError: 400,
     DatasetConflict: 400,  # the protocol's dataset and a USING/WITH clause together
     RowLimitExceeded: 400,  # documented: over the row cap the request fails, nothing is truncated

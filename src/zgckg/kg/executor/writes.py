@@ -15,11 +15,13 @@ What the engine raises while it applies an update is sorted by whose fault it is
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pyoxigraph as ox
 
-from ...errors import DataError, GraphNotFound, UpdateFailed, ZgckgError
+from ...errors import BuiltGraphChanged, DataError, GraphNotFound, UpdateFailed, ZgckgError
+from ...namespaces import BUILT_GRAPHS
 from ..store import StoreDir
 from .jobs import GraphWriteJob, UpdateJob, UpdateStep, Written
 from .reads import engine_failed, graph_node, syntax_error
@@ -29,6 +31,7 @@ _GRAPH_STATE = re.compile(r"The graph <[^<>\s]*> (does not exist|already exists)
 
 def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
     def change(store: ox.Store) -> None:
+        before = _built_graph_digests(store)
         try:
             if job.steps:
                 for step in job.steps:
@@ -37,9 +40,25 @@ def apply_update(store_dir: StoreDir, job: UpdateJob) -> Written:
                 _update(store, job.text, job.base_iri)
         except (OSError, RuntimeError, TypeError) as exc:  # loading fetched data: the storage failed
             raise engine_failed("update", exc) from None
+        after = _built_graph_digests(store)
+        changed = [graph for graph, digest in after.items() if digest != before[graph]]
+        if changed:  # the next build would silently undo it: refused, and the generation thrown away
+            raise BuiltGraphChanged(changed)
 
     store_dir.write(change, copy_current=True)
     return Written(store_dir.version())
+
+
+def _built_graph_digests(store: ox.Store) -> dict[str, str]:
+    """A digest of each graph ``zgckg build`` makes. Compared before and after an update, it tells exactly
+    whether the update touched one, whatever its form (GRAPH ?g, WITH, MOVE, DROP ALL…)."""
+    digests = {}
+    for graph in BUILT_GRAPHS.values():
+        digest = hashlib.sha256()
+        for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+            digest.update(str(quad).encode())
+        digests[graph] = digest.hexdigest()
+    return digests
 
 
 def _update(store: ox.Store, text: str, base_iri: str | None) -> None:
@@ -90,6 +109,8 @@ def _rdf_format(content_type: str | None, url: str) -> ox.RdfFormat:
 
 
 def write_graph(store_dir: StoreDir, job: GraphWriteJob) -> Written:
+    if job.graph in BUILT_GRAPHS.values():
+        raise BuiltGraphChanged([job.graph])
     node = graph_node(job.graph)
 
     def change(store: ox.Store) -> bool:
