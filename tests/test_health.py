@@ -32,3 +32,21 @@ def test_without_a_store_health_is_a_503_with_a_plain_message(tmp_path, make_eng
     assert response.status_code == 503
     assert response.mimetype == "text/plain"
     assert str(missing) not in response.get_data(as_text=True)
+
+
+def test_ready_when_a_worker_answers_a_trivial_query_on_the_current_version(web_app, web_store):
+    response = web_app.test_client().get("/readyz")
+    body = response.get_json()
+    assert response.status_code == 200 and (body["status"], body["version"]) == ("ready", web_store.version())
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_without_a_store_ready_is_a_503_to_retry(tmp_path):
+    config = Config(store=tmp_path / "no-store", workers=1)
+    app = create_app(config)
+    try:
+        response = app.test_client().get("/readyz")
+    finally:
+        close_app(app)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert str(tmp_path) not in response.get_data(as_text=True)

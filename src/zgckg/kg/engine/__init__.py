@@ -147,6 +147,11 @@ class Engine(ABC):
             spool=spool, bindings=tuple(query.bindings.items()),
         )
 
+    def ready(self, *, timeout: float) -> str:
+        """The version served, once a trivial query has been answered on it (a worker is up and the store
+        reads); the query's own error otherwise."""
+        return self.query(Query("ASK {}", SOLUTIONS[0], timeout=timeout)).version
+
     def graph_sizes(self, *, timeout: float | None = None) -> list[tuple[str, int]]:
         """(graph IRI, triples) for every non-empty named graph."""
         answer = self.query(Query(PER_GRAPH, SOLUTIONS[0], timeout=self.config.timeout if timeout is None else timeout))
