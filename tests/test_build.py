@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import shutil
 import signal
@@ -239,6 +240,18 @@ def test_a_second_writer_waits_for_the_first_and_is_refused_only_after_the_wait(
         assert time.monotonic() - started >= 0.3
 
     StoreDir(mini_config.store).write(write_meanwhile, copy_current=True)
+
+
+def test_how_long_a_build_waits_is_a_setting(mini_config):
+    build(mini_config)
+
+    def build_meanwhile(store):
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="for over 0.2 s"):
+            build(dataclasses.replace(mini_config, write_lock_wait=0.2))
+        assert 0.2 <= time.monotonic() - started < 5
+
+    StoreDir(mini_config.store).write(build_meanwhile, copy_current=True)
 
 
 def test_a_build_waits_for_a_write_in_progress_and_then_runs(mini_config):

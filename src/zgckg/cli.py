@@ -368,6 +368,8 @@ def stats(store: Path | None) -> None:
               help="Seconds a connection has to send a request's headers before it is closed. Default: 5.")
 @click.option("--max-client-requests", type=click.IntRange(min=1), default=None, metavar="N",
               help="Requests one client address may have in flight at once (429 above it). Default: 16.")
+@click.option("--write-lock-wait", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Seconds an update or graph store write waits for a build or write in progress. Default: 60.")
 @click.option("--max-query-length", type=click.IntRange(min=1), default=None, metavar="CHARACTERS",
               help="Longest query or update text (400 above it). Default: 200000.")
 @click.option("--max-query-depth", type=click.IntRange(min=1, max=200), default=None, metavar="N",

@@ -60,6 +60,8 @@ class Config:
     """Seconds a connection has to send a request's headers in full before it is closed."""
     max_client_requests: int = 16
     """Requests one client address may have in flight at once (429 above it)."""
+    write_lock_wait: float = 60.0
+    """Seconds a write (build, load, update, graph store) waits for the one in progress before it fails."""
     max_query_length: int = SyntaxLimits.max_length
     """Characters a query or update may have (400 above it); bulk data goes to /store."""
     max_query_depth: int = SyntaxLimits.max_depth

@@ -101,7 +101,7 @@ def build(config: Config, *, progress: Progress = _quiet, reasoner: Reasoner = i
     """Build the store at ``config.store`` from the ontology, the data and the report; publish atomically."""
     timer = StageTimer(progress)
     prepared = prepare(config, timer, reasoner)
-    store_dir = StoreDir(config.store)
+    store_dir = StoreDir(config.store, config.write_lock_wait)
     def fill(store: ox.Store) -> None:
         for graph_iri, graph in prepared.graphs().items():
             write_quads(store, quads_of(graph, graph_iri), progress, label=_short(graph_iri))
@@ -209,7 +209,7 @@ def load_user_files(config: Config, files: Iterable[Path], *, graph: str | None 
     if graph in BUILT_GRAPHS.values():
         raise StoreError(str(config.store), f"{graph} is rebuilt by `zgckg build`; load into another graph")
     targets = {Path(path): graph or user_graph_iri(Path(path)) for path in files}
-    store_dir = StoreDir(config.store)
+    store_dir = StoreDir(config.store, config.write_lock_wait)
     def fill(store: ox.Store) -> dict[str, int]:
         for path, target in targets.items():
             load_user_file(store, path, target)

@@ -33,7 +33,8 @@ from ..errors import StoreError
 KEEP_GENERATIONS = 3
 LOCK_WAIT = 60.0
 """Seconds a write waits for the one before it (a build behind a stream of updates, an update behind a
-build) before it gives up; an update is bounded by its own time limit first."""
+build) before it gives up, unless told otherwise (``Config.write_lock_wait``); an update is bounded by its
+own time limit first."""
 T = TypeVar("T")
 
 

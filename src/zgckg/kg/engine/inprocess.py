@@ -26,7 +26,7 @@ from . import Answer, Engine, EngineInfo, GraphWrite, Query, Written
 class InProcessEngine(Engine):
     def __init__(self, config: Config, store_dir: StoreDir | None = None, *, network: Network = SYSTEM):
         super().__init__(config, network=network)
-        self.store_dir = store_dir or StoreDir(config.store)
+        self.store_dir = store_dir or StoreDir(config.store, config.write_lock_wait)
         self.spool_dir = Path(tempfile.mkdtemp(prefix="zgckg-spool-"))
         self._store: ox.Store | None = None
         self._version: str | None = None

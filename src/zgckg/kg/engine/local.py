@@ -34,11 +34,12 @@ def check_workers_can_start(config: Config) -> None:
 class LocalEngine(Engine):
     def __init__(self, config: Config, store_dir: StoreDir | None = None, *, network: Network = SYSTEM):
         super().__init__(config, network=network)
-        self.store_dir = store_dir or StoreDir(config.store)
+        self.store_dir = store_dir or StoreDir(config.store, config.write_lock_wait)
         network = config.worker_network
         self.readers = WorkerPool(self.store_dir.root, config.workers, name="reader",
                                   memory_bytes=config.reader_memory_bytes, network=network)
-        self.writer = WorkerPool(self.store_dir.root, 1, name="writer", network=network) if config.write_token else None
+        self.writer = WorkerPool(self.store_dir.root, 1, name="writer", network=network,
+                                 lock_wait=config.write_lock_wait) if config.write_token else None
         pools = [p for p in (self.readers, self.writer) if p is not None]
         for pool in pools:
             pool.start(wait=False)

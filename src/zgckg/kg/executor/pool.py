@@ -19,16 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import QueryTimeout, ServeError, WorkerCrashed, WorkerLost, WorkersBusy, rebuild_error
+from ..store import LOCK_WAIT
 from .worker import worker_main
 
 log = logging.getLogger(__name__)
 
 
 class _Worker:
-    def __init__(self, ctx, store_root: str, memory_bytes: int, no_network: bool):
+    def __init__(self, ctx, store_root: str, memory_bytes: int, no_network: bool, lock_wait: float):
         self.conn, child = ctx.Pipe()
         alive_child, self._alive = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=worker_main, args=(child, alive_child, store_root, memory_bytes, no_network),
+        self.process = ctx.Process(target=worker_main, args=(child, alive_child, store_root, memory_bytes, no_network, lock_wait),
                                    daemon=True)
         self.process.start()
         child.close()
@@ -100,8 +101,9 @@ class WorkerPool:
     START_TIMEOUT = 60.0
 
     def __init__(self, store_root: Path, size: int, *, name: str = "reader", memory_bytes: int = 0,
-                 network: bool = False):
+                 network: bool = False, lock_wait: float = LOCK_WAIT):
         self.store_root = str(store_root)
+        self.lock_wait = lock_wait
         self.memory_bytes = memory_bytes
         self.network = network
         self.size = max(1, size)
@@ -214,7 +216,7 @@ class WorkerPool:
         shutil.rmtree(self.spool_dir, ignore_errors=True)
 
     def _add_worker(self) -> None:
-        worker = _Worker(self._ctx, self.store_root, self.memory_bytes, not self.network)
+        worker = _Worker(self._ctx, self.store_root, self.memory_bytes, not self.network, self.lock_wait)
         failure = worker.wait_ready(self.START_TIMEOUT)
         if failure is not None:
             log.error("a %s worker (pid %s) did not start: %s", self.name, worker.pid, failure)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ...errors import EngineFailed, SandboxUnavailable, StoreError, ZgckgError, error_fields, error_name
-from ..store import StoreDir, open_for_reading
+from ..store import LOCK_WAIT, StoreDir, open_for_reading
 from .jobs import Job
 from .sandbox import drop_network
 
@@ -45,7 +45,8 @@ class _Site:
             pass  # no store yet, or it moved: the first job opens what is there then
 
 
-def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_network: bool = True) -> None:
+def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_network: bool = True,
+                lock_wait: float = LOCK_WAIT) -> None:
     """A worker's life: drop the network, report ready, then answer jobs until the pipe closes.
 
     With ``no_network`` (the default) nothing else runs before the sandbox is in place; a worker that
@@ -59,7 +60,7 @@ def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_netwo
             return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
     threading.Thread(target=_exit_with_parent, args=(parent_alive,), daemon=True).start()
-    site = _Site(StoreDir(Path(store_root)), memory_bytes)
+    site = _Site(StoreDir(Path(store_root), lock_wait), memory_bytes)
     site.warm()
     conn.send(("ready", os.getpid()))
     while True:
