@@ -115,13 +115,23 @@ def test_a_thousand_unfinished_header_blocks_starve_no_one(server):
             sock.close()
 
 
+def front_refusals(url: str, status: int) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(url + "/metrics").text
+    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+               if sample.name == "zgckg_front_refusals_total" and sample.labels == {"status": str(status)})
+
+
 def test_a_body_over_the_limit_is_413_before_it_is_sent(server):
+    refused_before = front_refusals(server, 413)
     sent = time.monotonic()
     sock = connect(server, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
                            b"Content-Length: 2000000\r\n\r\nASK")
     status, _, body = response_of(sock)
     assert status == 413 and time.monotonic() - sent < 1.0
     assert body == too_large(1_000_000, "ZGCKG_MAX_BODY_BYTES").message + "\n"
+    assert front_refusals(server, 413) == refused_before + 1  # counted in /metrics
 
 
 def test_a_chunked_body_is_413_as_soon_as_it_passes_the_limit(server):

@@ -19,10 +19,10 @@ from .config import Config
 from .kg.engine import Engine
 from .kg.engine.local import LocalEngine
 from .kg.store import StoreDir
-from .web import errors, graphstore, health, home, sparql, update
+from .web import errors, graphstore, health, home, metrics, sparql, update
 from .web.runtime import Runtime, note_arrival
 
-BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.bp, health.bp)
+BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.bp, health.bp, metrics.bp)
 """Registered in this order; linked-data pages, VoID and dumps join this list when they exist."""
 
 
@@ -42,6 +42,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None, *, store: Store
     atexit.register(runtime.close)
     app.before_request(note_arrival)
     errors.register(app)
+    metrics.register(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

@@ -103,6 +103,7 @@ class Front:
         """An error answer of the front, shaped as the app's own (errors.py): plain text unless the client
         ranks JSON above it, readable by a page's script (CORS). The connection is closed after it: a body
         may still be on its way."""
+        self.app.extensions["zgckg"].metrics.refusals.labels(str(status)).inc()
         accept = parse_accept_header(_header(scope, b"accept"), MIMEAccept)
         reason = HTTPStatus(status).phrase
         if accept.provided and accept.quality("application/json") > accept.quality("text/plain"):

@@ -30,9 +30,13 @@ class Runtime:
     _closed: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    metrics: "Metrics | None" = None
+
     @classmethod
     def start(cls, config: Config, engine: Engine) -> "Runtime":
-        return cls(config, engine, AnswerCache(config.cache_entries, config.cache_bytes))
+        from .metrics import Metrics
+
+        return cls(config, engine, AnswerCache(config.cache_entries, config.cache_bytes), metrics=Metrics(engine.version))
 
     def version(self) -> str:
         return self.engine.version()

@@ -1,0 +1,75 @@
+"""/metrics: what the service has done, for Prometheus (``prometheus_client``'s text format).
+
+- ``zgckg_requests_total{route, status}`` and ``zgckg_request_seconds{route}`` (a histogram from the
+  request's arrival, so time waiting for a thread or a worker counts);
+- ``zgckg_errors_total{kind}``: error answers, by the domain error's class (QueryTimeout, WorkersBusy,
+  QuerySyntaxError…) or the status's reason;
+- ``zgckg_front_refusals_total{status}``: requests the front refused before the app saw them (408, 413, 429);
+- ``zgckg_store_info{version}``: the data version served.
+
+Each app has its own registry, so several apps in one process (tests) count apart.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+from .runtime import ARRIVED, runtime
+
+bp = Blueprint("metrics", __name__)
+
+_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    def __init__(self, version) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("zgckg_requests", "HTTP requests answered by the app", ["route", "status"],
+                                registry=self.registry)
+        self.seconds = Histogram("zgckg_request_seconds", "Seconds from a request's arrival to its answer",
+                                 ["route"], buckets=_BUCKETS, registry=self.registry)
+        self.errors = Counter("zgckg_errors", "Domain errors answered, by kind", ["kind"], registry=self.registry)
+        self.refusals = Counter("zgckg_front_refusals", "Requests refused before the app saw them", ["status"],
+                                registry=self.registry)
+        self.registry.register(_StoreInfo(version))
+
+
+class _StoreInfo:
+    """The version served, read when scraped."""
+
+    def __init__(self, version) -> None:
+        self.version = version
+
+    def collect(self):
+        info = GaugeMetricFamily("zgckg_store_info", "The data version served", labels=["version"])
+        try:
+            info.add_metric([self.version()], 1)
+        except Exception:  # no store yet: nothing to say, and a scrape must not fail for it
+            pass
+        yield info
+
+
+def record(response: Response) -> Response:
+    """Count every answer of the app, by its route's rule (not the path, which would be unbounded)."""
+    route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    metrics = runtime().metrics
+    metrics.requests.labels(route, str(response.status_code)).inc()
+    if "error" in g:  # set by web.errors: the domain error's class, or the status's reason
+        metrics.errors.labels(g.error).inc()
+    arrived = request.environ.get(ARRIVED)
+    if arrived is not None:
+        metrics.seconds.labels(route).observe(time.monotonic() - arrived)
+    return response
+
+
+def register(app: Flask) -> None:
+    app.after_request(record)
+
+
+@bp.route("/metrics", methods=["GET"])
+def metrics() -> Response:
+    return Response(generate_latest(runtime().metrics.registry), content_type=CONTENT_TYPE_LATEST)
