@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import datetime
 
 from flask import current_app, request
@@ -17,6 +18,9 @@ from ..config import Config
 from ..kg.engine import Engine
 from .cache import AnswerCache
 from .conditional import mtime_to_datetime
+
+if TYPE_CHECKING:
+    from .metrics import Metrics
 
 
 @dataclass
@@ -30,7 +34,8 @@ class Runtime:
     _closed: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    metrics: "Metrics | None" = None
+    metrics: Metrics | None = None
+    """Set by ``start``; a field so the app's registry lives and dies with the runtime."""
 
     @classmethod
     def start(cls, config: Config, engine: Engine) -> "Runtime":
