@@ -85,7 +85,7 @@ CASES = [
          Refused(403, ForbiddenOperation, "host data.example.com is not on the allow-list")),
     Case("syntax-error",
          "SELECT ?s WHERE {\n  ?s ?p\n}",
-         Refused(400, QuerySyntaxError, "expected", {"line": 3, "column": 2})),
+         Refused(400, QuerySyntaxError, "expected an RDF term", {"line": 3, "column": 1})),
     Case("nesting-over-the-limit",
          "SELECT * " + "{" * 70 + "}" * 70,
          Refused(400, QueryTooComplex, "more nested brackets than this server's limit of 64")),

@@ -14,9 +14,22 @@ def assert_plain_error(response, status):
 def test_syntax_error_is_400_with_line_column_and_the_offending_line(web_client):
     query = "SELECT ?s\nWHRE { ?s ?p ?o }"
     body = assert_plain_error(web_client.get("/sparql", query_string={"query": query}), 400)
-    # the position is where pyoxigraph's parser gave up: the furthest point it reached
-    assert body.startswith("SPARQL syntax error at line 2, column 6: expected one of DISTINCT, WHERE")
-    assert "\nWHRE { ?s ?p ?o }\n     ^\n" in body
+    # the engine refused it; our parser says why in words, at the token it could not take
+    assert body.startswith("SPARQL syntax error at line 2, column 1: expected WHERE or '{', found 'WHRE'")
+    assert "\nWHRE { ?s ?p ?o }\n^\n" in body
+
+
+def test_an_undeclared_prefix_is_named_with_the_prefixes_there_are(web_client):
+    body = assert_plain_error(web_client.get("/sparql", query_string={"query": "SELECT * { ?s zz:p ?o }"}), 400)
+    assert body.startswith("SPARQL syntax error at line 1, column 15: the prefix zz: is not declared; declare it "
+                           "with PREFIX zz: <…> (declared here: ")
+    assert " zgo:, " in body or " zgo:)" in body
+
+
+def test_a_rule_beyond_the_grammar_keeps_the_engines_message(web_client):
+    body = assert_plain_error(web_client.get("/sparql", query_string={
+        "query": "SELECT * WHERE { ?s ?p ?o } GROUP BY ?s"}), 400)
+    assert "SELECT * is not authorized with GROUP BY" in body
 
 
 def test_a_syntax_error_in_a_query_with_service_comes_from_our_parser_with_line_and_column(web_client):

@@ -23,8 +23,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from ...errors import (
-    EngineFailed, GraphNotFound, NotAcceptable, QueryFailed, QuerySyntaxError, RowLimitExceeded, ZgckgError,
+    EngineFailed, GraphNotFound, NotAcceptable, QueryFailed, QuerySyntaxError, QueryTooComplex, RowLimitExceeded,
+    ZgckgError,
 )
+from ..sparql import SyntaxLimits, parse_query, parse_update
 from ...namespaces import PREFIXES
 from .jobs import Answer, DatasetReadJob, GraphReadJob, QueryJob
 from .output import RowCounter, Sink, exact_rows
@@ -34,8 +36,19 @@ _QUAD_FORMATS = {"N_QUADS", "TRIG"}
 _PREFIXED_FORMATS = {"TURTLE", "TRIG", "RDF_XML", "N3"}
 
 
-def syntax_error(exc: SyntaxError, text: str | None = None) -> QuerySyntaxError:
-    """The engine's syntax error with its position in ``text`` (the text it read), which it carries."""
+def syntax_error(exc: SyntaxError, text: str | None = None, kind: str = "query",
+                 base_iri: str | None = None) -> QuerySyntaxError:
+    """The syntax error to report for ``text``, which the engine refused: our parser's, when it refuses the
+    text too (it names what it expected and an undeclared prefix, where the engine may list its grammar's
+    alternatives), else the engine's own (a rule beyond the grammar), with its position."""
+    if text is not None:
+        read = parse_query if kind == "query" else parse_update
+        try:
+            read(text, SyntaxLimits(max_length=len(text)), PREFIXES if kind == "query" else None, base_iri)
+        except QuerySyntaxError as ours:
+            return ours
+        except QueryTooComplex:
+            pass
     message = str(exc.msg if exc.msg else exc)
     found = _POSITION.search(message)
     if found:

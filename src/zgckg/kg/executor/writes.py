@@ -67,7 +67,7 @@ def _update(store: ox.Store, text: str, base_iri: str | None) -> None:
     except ZgckgError:
         raise
     except SyntaxError as exc:
-        raise syntax_error(exc, text) from None
+        raise syntax_error(exc, text, "update", base_iri) from None
     except RuntimeError as exc:
         if _GRAPH_STATE.fullmatch(str(exc)):  # the request's own graph: the client's to fix
             raise UpdateFailed(str(exc)) from None

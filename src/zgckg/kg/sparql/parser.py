@@ -340,7 +340,9 @@ class _Parser:
             self.next()
             prefix, _, local = token.text.partition(":")
             if prefix not in self.state.prefixes:
-                raise syntax_error(self.text, token.start, f"the prefix {prefix}: is not declared")
+                known = ", ".join(f"{name}:" for name in sorted(self.state.prefixes)) or "none"
+                raise syntax_error(self.text, token.start, f"the prefix {prefix}: is not declared; declare it with "
+                                   f"PREFIX {prefix}: <…> (declared here: {known})")
             return self.state.prefixes[prefix] + unescape(local)
         raise self.error("an IRI")
 
