@@ -60,6 +60,15 @@ def project_built(tmp_path_factory):
 
 # --- the SPARQL endpoint: small stores, apps and live servers ----------------------------------------
 
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
 WEB_DATA = ROOT / "tests" / "data" / "web"
 WEB_TOKEN = "test-write-token"
 

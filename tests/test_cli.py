@@ -13,7 +13,7 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
-from conftest import MINI
+from conftest import MINI, free_port
 from zgckg.cli import main
 from zgckg.kg.report import Report
 from zgckg.kg.store import StoreDir
@@ -299,14 +299,6 @@ def test_an_unknown_parameter_is_a_usage_error(mini_built, tmp_path):
 def test_a_missing_query_file_is_a_usage_error(mini_built, tmp_path):
     result = run(mini_built, "query", str(tmp_path / "absent.rq"))
     assert result.exit_code == 2 and "absent.rq" in result.stderr
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def ask_served(port: int, query: str, child: subprocess.Popen, seconds: float = 60) -> bool:

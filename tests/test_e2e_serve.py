@@ -13,15 +13,9 @@ import pytest
 import requests
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from conftest import build_web_store
+from conftest import build_web_store, free_port
 
 TOKEN = "serve-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def descendants(pid: int) -> set[int]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import WEB_TOKEN, LiveServer, SparqlEndpoint, build_web_store, remote_network
+from conftest import WEB_TOKEN, LiveServer, SparqlEndpoint, build_web_store, free_port, remote_network
 from sparql_variants import Canary, interleaved, known_bypasses, known_load_bypasses, variants
 from zgckg.errors import QuerySyntaxError, QueryTooComplex
 from zgckg.kg.sparql import parse_query, parse_update
@@ -273,12 +273,6 @@ def secret_canaries():
     yield canaries
     for canary in canaries:
         canary.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -323,12 +323,9 @@ SERVE_WITHOUT_SECCOMP = """
 
 
 def test_where_seccomp_is_refused_zgckg_serve_says_so_in_one_line_before_it_starts(web_store):
-    import socket
+    from conftest import free_port
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    found = run_child(SERVE_WITHOUT_SECCOMP, web_store.root, port)
+    found = run_child(SERVE_WITHOUT_SECCOMP, web_store.root, free_port())
     assert found["code"] == 1
     lines = found["stderr"].strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in found["stderr"]
