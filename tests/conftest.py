@@ -132,6 +132,29 @@ def live_server(web_app):
     server.close()
 
 
+@pytest.fixture(scope="session")
+def project_app(project_built):
+    """The read-only app over the project's own built store: the pages, dumps and descriptions of the real graph."""
+    from zgckg.app import close_app, create_app
+
+    app = create_app(project_built)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
+def project_client(project_app):
+    return project_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def project_server(project_app):
+    """A real HTTP server for ``project_app``: its base URL."""
+    server = LiveServer(project_app)
+    yield server.url
+    server.close()
+
+
 @pytest.fixture(scope="module")
 def write_app(tmp_path_factory):
     """An app with writes on (token WEB_TOKEN), no union default graph, loopback names on the allow-list

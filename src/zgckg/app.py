@@ -19,7 +19,7 @@ from .config import Config
 from .kg.engine import Engine
 from .kg.engine.local import LocalEngine
 from .kg.store import StoreDir
-from .web import errors, graphstore, health, home, metrics, sparql, update
+from .web import errors, graphstore, health, home, metrics, security, sparql, update
 from .web.runtime import Runtime, note_arrival
 
 BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.bp, health.bp, metrics.bp)
@@ -34,13 +34,14 @@ def create_app(config: Config | Mapping[str, Any] | None = None, *, store: Store
     if engine is None:
         store_dir = store if isinstance(store, StoreDir) else StoreDir(Path(store) if store else config.store)
         engine = LocalEngine(config, store_dir)
-    app = Flask("zgckg")
+    app = Flask("zgckg", template_folder="web/templates", static_folder="web/static")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.ensure_ascii = False
     runtime = Runtime.start(config, engine)
     app.extensions["zgckg"] = runtime
     atexit.register(runtime.close)
     app.before_request(note_arrival)
+    app.after_request(security.add_page_headers)
     errors.register(app)
     metrics.register(app)
     for blueprint in BLUEPRINTS:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .kg.outbound import Limits
+from .namespaces import BASE
 from .kg.sparql import SyntaxLimits
 
 
@@ -86,6 +87,8 @@ class Config:
     """Answers kept in memory for identical queries on an unchanged store."""
     public_base: str | None = None
     """Public URL prefix the service is reached at, when it differs from the IRIs' base."""
+    iri_base: str = BASE
+    """The base of the IRIs this server dereferences: ``<iri_base>id/<slug>`` is served at ``/id/<slug>``."""
     max_upload_bytes: int = 100_000_000
     """Largest body /store accepts (a graph upload); every other request is held to max_body_bytes."""
     cache_bytes: int = 64_000_000
