@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, render_template, request
 
 from ..kg.engine import Answer
 from ..kg.linked.site import site_facts
 from .conditional import add_validators, etag_for, is_fresh, not_modified
+from ..namespaces import shorten
 from .paths import href
 from .runtime import runtime
 
@@ -52,9 +54,17 @@ def render(template: str, *, status: int = 200, **context: Any) -> Response:
     lang = language()
     page = render_template(
         template, lang=lang, site=site_facts(rt.engine), pick=lambda texts: pick(texts, lang),
-        href=lambda iri: href(iri, rt.config.iri_base), path=request.path, **context,
+        href=lambda iri: href(iri, rt.config.iri_base), curie=shorten, path=request.path,
+        lang_url=_lang_url, **context,
     )
     return finish(Response(page, status=status, content_type=HTML))
+
+
+def _lang_url(lang: str) -> str:
+    """This page in another language: the same path and parameters, ``lang`` replaced."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return request.path + "?" + urlencode(args, doseq=True)
 
 
 def finish(response: Response) -> Response:
