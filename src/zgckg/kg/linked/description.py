@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...namespaces import GRAPH_INFERRED, OA, ONTOLOGY, PREFIXES, RDF, RDFS, shorten
-from .select import Term, iri_ref, select
+from .select import PerVersion, Term, iri_ref, select
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -152,6 +152,18 @@ class Description:
         order = sorted(groups, key=lambda k: (k[0] != "out", k[1]))
         return [(d, p, groups[d, p]) for d, p in order]
 
+    def attributes_in(self, lang: str) -> list[Fact]:
+        """The asserted literal facts, for each property in ``lang`` when it has any, else all of them."""
+        by_property: dict[str, list[Fact]] = defaultdict(list)
+        for fact in self.attributes:
+            if not fact.inferred:
+                by_property[fact.predicate].append(fact)
+        chosen = []
+        for facts in by_property.values():
+            in_lang = [f for f in facts if f.other.lang == lang]
+            chosen.extend(in_lang or facts)
+        return chosen
+
     def label(self, iri: str) -> dict[str, str]:
         return self.labels.get(iri, {})
 
@@ -178,8 +190,17 @@ _LABELS = """
 SELECT DISTINCT ?g ?x ?l WHERE {{ VALUES ?x {{ {iris} }} GRAPH ?g {{ ?x rdfs:label ?l }} }}"""
 
 
+_MEMO: PerVersion[Description | None] = PerVersion(maxsize=1024)
+"""Descriptions asked for again (a page, then its Turtle) in the same store version are not read again."""
+
+
 def describe(engine: Engine, iri: str, *, timeout: float | None = None) -> Description | None:
     """The resource's description; None when the store holds no triple with it as subject or object."""
+    iri_ref(iri)  # refuse what is not an IRI before anything is remembered under it
+    return _MEMO.get(engine.version(), iri, lambda: _read(engine, iri, timeout))
+
+
+def _read(engine: Engine, iri: str, timeout: float | None) -> Description | None:
     r = iri_ref(iri)
     quads = [
         Quad(row["s"], row["p"].value, row["o"], row["g"].value if "g" in row else None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -68,21 +69,26 @@ T = TypeVar("T")
 
 
 class PerVersion(Generic[T]):
-    """Values derived from one store version, each made once; a new version drops the old ones."""
+    """Values derived from one store version, each made once; a new version drops the old ones. With
+    ``maxsize``, the least recently used are dropped beyond it."""
 
-    def __init__(self) -> None:
+    def __init__(self, maxsize: int | None = None) -> None:
         self._version: str | None = None
-        self._values: dict[Hashable, T] = {}
+        self._values: OrderedDict[Hashable, T] = OrderedDict()
+        self._maxsize = maxsize
         self._lock = threading.Lock()
 
     def get(self, version: str, key: Hashable, make: Callable[[], T]) -> T:
         with self._lock:
             if version != self._version:
-                self._version, self._values = version, {}
+                self._version, self._values = version, OrderedDict()
             if key in self._values:
+                self._values.move_to_end(key)
                 return self._values[key]
         value = make()
         with self._lock:
             if version == self._version:
                 self._values[key] = value
+                if self._maxsize is not None and len(self._values) > self._maxsize:
+                    self._values.popitem(last=False)
         return value
