@@ -1,0 +1,95 @@
+"""The pages in a real browser: nothing fails to load or breaks the content policy, the evidence is
+highlighted inside its sentence, the language switch works and is remembered. Each page is saved as a
+screenshot (var/test-artifacts/screenshots)."""
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from browser import console_errors, screenshot, start_browser
+
+QUOTE = "百度深度学习技术及应用国家工程实验室"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = start_browser()
+    yield driver
+    driver.quit()
+
+
+def open_page(browser, url: str):
+    browser.get(url)
+    assert browser.execute_script("return document.readyState") == "complete"
+    return browser
+
+
+def test_entity_page(browser, project_server):
+    page = open_page(browser, project_server + "/id/baidu-deep-learning-lab?lang=zh")
+    assert page.find_element(By.TAG_NAME, "h1").text.startswith(QUOTE)
+    marks = page.find_elements(By.CSS_SELECTOR, ".evidence blockquote mark")
+    assert QUOTE in [m.text for m in marks]
+    sentence = marks[0].find_element(By.XPATH, "..").text
+    assert sentence.startswith("先后推动北京石墨烯产业创新中心") and sentence.endswith("开展科技攻关。")
+    # the highlight is visible: a background colour of its own, unlike the sentence around it
+    assert marks[0].value_of_css_property("background-color") != marks[0].find_element(
+        By.XPATH, "..").value_of_css_property("background-color")
+    assert page.find_element(By.CSS_SELECTOR, ".badge.curated").is_displayed()
+    assert console_errors(page) == []
+    screenshot(page, "entity-page")
+
+
+def test_language_switch_is_remembered(browser, project_server):
+    page = open_page(browser, project_server + "/id/baidu?lang=zh")
+    assert page.find_element(By.TAG_NAME, "h1").text.startswith("百度")
+    page.find_element(By.LINK_TEXT, "English").click()
+    WebDriverWait(page, 10).until(lambda d: "lang=en" in d.current_url)
+    assert page.find_element(By.TAG_NAME, "h1").text.startswith("Baidu")
+    open_page(page, project_server + "/id/xiaomi")  # no parameter: the cookie speaks
+    assert page.find_element(By.TAG_NAME, "h1").text.startswith("Xiaomi")
+    assert page.find_element(By.CSS_SELECTOR, "html").get_attribute("lang") == "en"
+    page.find_element(By.LINK_TEXT, "中文").click()
+    WebDriverWait(page, 10).until(lambda d: "lang=zh" in d.current_url)
+    assert page.find_element(By.TAG_NAME, "h1").text.startswith("小米")
+    assert console_errors(page) == []
+    screenshot(page, "entity-page-zh")
+
+
+def test_sentence_page(browser, project_server):
+    page = open_page(browser, project_server + "/source/sentence/p04s06")
+    marks = page.find_elements(By.TAG_NAME, "mark")
+    assert QUOTE in [m.text for m in marks]
+    assert page.find_element(By.CSS_SELECTOR, 'a[href="/id/baidu-deep-learning-lab"]')
+    assert console_errors(page) == []
+    screenshot(page, "sentence-page")
+
+
+def test_ontology_page(browser, project_server):
+    page = open_page(browser, project_server + "/ontology#Enterprise")
+    section = page.find_element(By.ID, "Enterprise")
+    assert "企业" in section.text and "Enterprise" in section.text
+    assert console_errors(page) == []
+    screenshot(page, "ontology-page")
+
+
+def test_dumps_page(browser, project_server):
+    page = open_page(browser, project_server + "/dumps/")
+    links = [a.get_attribute("href") for a in page.find_elements(By.CSS_SELECTOR, "a[href*='.gz']")]
+    assert any(link.endswith(".nq.gz") for link in links)
+    assert any(link.endswith(".ttl.gz") for link in links)
+    assert console_errors(page) == []
+    screenshot(page, "dumps-page")
+
+
+def test_search_and_not_found_pages(browser, project_server):
+    page = open_page(browser, project_server + "/id/haidian-park?lang=zh")
+    box = page.find_element(By.CSS_SELECTOR, "form.search input[name=q]")
+    box.send_keys("清华")
+    box.submit()
+    WebDriverWait(page, 10).until(lambda d: "/search" in d.current_url)
+    assert page.find_element(By.CSS_SELECTOR, 'a[href="/id/tsinghua-university"]')
+    screenshot(page, "search-page")
+    open_page(page, project_server + "/id/xiaom")
+    assert page.find_element(By.CSS_SELECTOR, '.suggestions a[href="/id/xiaomi"]')
+    errors = console_errors(page)
+    assert len(errors) == 1 and "404" in errors[0]  # the page's own status, and nothing else
