@@ -24,6 +24,16 @@ def open_page(browser, url: str):
     return browser
 
 
+def test_home_page(browser, project_server):
+    page = open_page(browser, project_server + "/?lang=zh")
+    page.find_element(By.CSS_SELECTOR, 'a[href="/id/haidian-park"]').click()
+    WebDriverWait(page, 10).until(lambda d: d.current_url.endswith("/id/haidian-park"))
+    assert page.find_element(By.TAG_NAME, "h1").text.startswith("中关村科技园区海淀园")
+    open_page(page, project_server + "/?lang=zh")
+    assert console_errors(page) == []
+    screenshot(page, "home-page")
+
+
 def test_entity_page(browser, project_server):
     page = open_page(browser, project_server + "/id/baidu-deep-learning-lab?lang=zh")
     assert page.find_element(By.TAG_NAME, "h1").text.startswith(QUOTE)

@@ -201,3 +201,10 @@ def test_pages_forbid_inline_script(project_client):
     policy = project_client.get("/id/baidu").headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_the_home_page_offers_starting_points_in_the_readers_language(project_client):
+    page = text(project_client.get("/?lang=en"))
+    assert '<a href="/id/baidu-deep-learning-lab">Baidu National Engineering Laboratory' in page
+    assert 'href="/.well-known/void"' in page and 'href="/dumps/"' in page
+    assert '<a href="/id/xiaomi">小米</a>' in text(project_client.get("/?lang=zh"))
