@@ -53,7 +53,8 @@ def project_built(tmp_path_factory):
     from zgckg.config import Config
     from zgckg.kg.build import build
 
-    config = Config(store=tmp_path_factory.mktemp("project") / "store")
+    root = tmp_path_factory.mktemp("project")
+    config = Config(store=root / "store", dumps_dir=root / "dumps")
     build(config)
     return config
 

@@ -19,11 +19,16 @@ from .config import Config
 from .kg.engine import Engine
 from .kg.engine.local import LocalEngine
 from .kg.store import StoreDir
-from .web import errors, graphstore, health, home, metrics, security, sparql, update
+from .web import (
+    dumps, errors, graphs, graphstore, health, home, metrics, ontology, resources, search, security, sitemap, source,
+    sparql, update, void,
+)
 from .web.runtime import Runtime, note_arrival
 
-BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.bp, health.bp, metrics.bp)
-"""Registered in this order; linked-data pages, VoID and dumps join this list when they exist."""
+BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.bp, health.bp, metrics.bp,
+                                     resources.bp, search.bp, ontology.bp, source.bp,
+                                     dumps.bp, void.bp, graphs.bp, sitemap.bp)
+"""Registered in this order: the home page, the SPARQL protocol, health and metrics, then linked data."""
 
 
 def create_app(config: Config | Mapping[str, Any] | None = None, *, store: StoreDir | Path | None = None,

@@ -377,6 +377,11 @@ def stats(store: Path | None) -> None:
 @click.option("--max-triple-patterns", type=click.IntRange(min=1), default=None, metavar="N",
               help="Triple patterns a query or update may have, INSERT/DELETE DATA aside (400 above it). "
                    "Default: 2000.")
+@click.option("--public-base", default=None, metavar="URL",
+              help="The URL this service is reached at, behind a proxy or a redirect service (used in VoID, DCAT "
+                   "and the sitemap). Default: the host each request came to.")
+@click.option("--iri-base", default=None, metavar="IRI",
+              help="The base of the IRIs served: <base>id/<slug> at /id/<slug>. Default: https://w3id.org/zgckg/.")
 @click.option("--dev", is_flag=True, help="Flask's development server with reloading, instead of granian.")
 @reports_errors
 def serve(store: Path | None, dev: bool, service_allow: tuple[str, ...], **flags: Any) -> None:

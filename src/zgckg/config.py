@@ -35,6 +35,9 @@ class Config:
     """Curated instance data (*.ttl), one file per topic."""
     source_file: Path = field(default_factory=lambda: project_root() / "data" / "source" / "haidian-park-report.txt")
     """The report text every quote and offset refers to."""
+    dumps_dir: Path = field(default_factory=lambda: project_root() / "var" / "dumps")
+    """Downloads of the store (gzip-compressed dumps), made once per store version; only the current
+    version's files are kept."""
 
     # --- web service ----------------------------------------------------------------------------------
     host: str = "127.0.0.1"
@@ -128,8 +131,10 @@ _TYPES = {f.name: f.type for f in fields(Config)}
 
 def _coerce(name: str, value: Any) -> Any:
     kind = _TYPES[name]
-    if name in {"store", "ontology_dir", "data_dir", "source_file"}:
+    if name in {"store", "ontology_dir", "data_dir", "source_file", "dumps_dir"}:
         return Path(value).expanduser().resolve()
+    if name == "iri_base" and isinstance(value, str) and not value.endswith("/"):
+        return value + "/"  # <base>id/<slug> must stay a path below the base
     if not isinstance(value, str):
         return tuple(value) if name == "service_allowlist" else value
     if kind == "bool":

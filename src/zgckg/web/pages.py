@@ -21,6 +21,7 @@ from ..kg.engine import Answer
 from ..kg.linked.site import site_facts
 from .conditional import add_validators, etag_for, is_fresh, not_modified
 from ..namespaces import shorten
+from . import fragments
 from .paths import href
 from .runtime import runtime
 
@@ -52,10 +53,13 @@ def pick(texts: dict[str, str] | None, lang: str | None = None) -> str:
 def render(template: str, *, status: int = 200, **context: Any) -> Response:
     rt = runtime()
     lang = language()
+    base = rt.config.iri_base
+
     page = render_template(
         template, lang=lang, site=site_facts(rt.engine), pick=lambda texts: pick(texts, lang),
-        href=lambda iri: href(iri, rt.config.iri_base), curie=shorten, path=request.path,
-        lang_url=_lang_url, **context,
+        href=lambda iri: href(iri, base), curie=shorten, path=request.path, lang_url=_lang_url,
+        link=lambda iri, labels=None: fragments.link(iri, pick(labels, lang), base),
+        evidence=lambda ev: fragments.evidence(ev, lang), **context,
     )
     return finish(Response(page, status=status, content_type=HTML))
 

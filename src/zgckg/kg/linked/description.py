@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...namespaces import GRAPH_INFERRED, OA, ONTOLOGY, PREFIXES, RDF, RDFS, shorten
-from .select import PerVersion, Term, iri_ref, select
+from .select import PerVersion, Term, bindings, iri_ref
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -184,10 +184,16 @@ SELECT DISTINCT ?g ?s ?p ?o WHERE {{
     GRAPH ?j {{ ?e zgo:sentence ?s }}
     GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN (zgo:text, zgo:sentenceId, oa:start, oa:end, rdf:type))
   }}
+  UNION {{
+    # the labels of what the triples above mention: properties, neighbours, the terms a figure uses
+    {{ SELECT DISTINCT ?s WHERE {{ GRAPH ?h {{
+      {{ {r} ?s ?y }} UNION {{ ?y ?s {r} }} UNION {{ {r} ?y ?s }} UNION {{ ?s ?y {r} }}
+      UNION {{ ?x zgo:about {r} . ?x ?y ?s }}
+    }} }} }}
+    GRAPH ?g {{ ?s rdfs:label ?o }} BIND(rdfs:label AS ?p)
+  }}
 }}"""
-
-_LABELS = """
-SELECT DISTINCT ?g ?x ?l WHERE {{ VALUES ?x {{ {iris} }} GRAPH ?g {{ ?x rdfs:label ?l }} }}"""
+"""One query, one trip to a worker: the bounded description and the labels it needs."""
 
 
 _MEMO: PerVersion[Description | None] = PerVersion(maxsize=1024)
@@ -197,34 +203,22 @@ _MEMO: PerVersion[Description | None] = PerVersion(maxsize=1024)
 def describe(engine: Engine, iri: str, *, timeout: float | None = None) -> Description | None:
     """The resource's description; None when the store holds no triple with it as subject or object."""
     iri_ref(iri)  # refuse what is not an IRI before anything is remembered under it
-    return _MEMO.get(engine.version(), iri, lambda: _read(engine, iri, timeout))
+    return _MEMO.get(engine, iri, lambda: _read(engine, iri, timeout))
 
 
 def _read(engine: Engine, iri: str, timeout: float | None) -> Description | None:
-    r = iri_ref(iri)
+    term = Term.from_json
     quads = [
-        Quad(row["s"], row["p"].value, row["o"], row["g"].value if "g" in row else None)
-        for row in select(engine, _QUADS.format(r=r), timeout=timeout)
+        Quad(term(row["s"]), row["p"]["value"], term(row["o"]), row["g"]["value"] if "g" in row else None)
+        for row in bindings(engine, _QUADS.format(r=iri_ref(iri)), timeout=timeout)
     ]
     if not quads:
         return None
-    mentioned = {q.predicate for q in quads} | {t.value for q in quads for t in (q.subject, q.object) if t.is_iri}
-    mentioned.discard(iri)
     labels: dict[str, dict[str, str]] = defaultdict(dict)
-    if mentioned:
-        values = " ".join(iri_ref(m) for m in sorted(mentioned) if _safe(m))
-        for row in select(engine, _LABELS.format(iris=values), timeout=timeout):
-            labels[row["x"].value].setdefault(row["l"].lang or "", row["l"].value)
-            quads.append(Quad(row["x"], LABEL, row["l"], row["g"].value))
+    for q in quads:
+        if q.predicate == LABEL and q.subject.value != iri:
+            labels[q.subject.value].setdefault(q.object.lang or "", q.object.value)
     return _assemble(iri, quads, labels)
-
-
-def _safe(iri: str) -> bool:
-    try:
-        iri_ref(iri)
-    except ValueError:
-        return False
-    return True
 
 
 def _assemble(iri: str, quads: list[Quad], labels: dict[str, dict[str, str]]) -> Description:

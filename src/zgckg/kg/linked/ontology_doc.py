@@ -161,7 +161,7 @@ SELECT ?term (COUNT(*) AS ?n) WHERE {{
 
 def ontology_doc(engine: Engine) -> OntologyDoc:
     """The documentation of the ontology in the store now served (made once per store version)."""
-    return _MEMO.get(engine.version(), "ontology", lambda: _read(engine))
+    return _MEMO.get(engine, "ontology", lambda: _read(engine))
 
 
 def _read(engine: Engine) -> OntologyDoc:

@@ -115,7 +115,7 @@ _MEMO: PerVersion[LabelIndex] = PerVersion()
 
 
 def label_index(engine: Engine) -> LabelIndex:
-    return _MEMO.get(engine.version(), "labels", lambda: _build(engine))
+    return _MEMO.get(engine, "labels", lambda: _build(engine))
 
 
 def _build(engine: Engine) -> LabelIndex:

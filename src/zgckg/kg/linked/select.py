@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from weakref import WeakKeyDictionary
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from ...namespaces import is_absolute_iri
 from ..formats import SOLUTIONS
@@ -23,9 +23,8 @@ if TYPE_CHECKING:
 IRI, LITERAL, BLANK = "uri", "literal", "bnode"
 
 
-@dataclass(frozen=True)
-class Term:
-    """An RDF term as a SPARQL JSON result writes it."""
+class Term(NamedTuple):
+    """An RDF term as a SPARQL JSON result writes it (a tuple: descriptions make hundreds of them)."""
 
     kind: str
     value: str
@@ -49,12 +48,17 @@ Row = dict[str, Term]
 
 def select(engine: Engine, text: str, *, timeout: float | None = None) -> list[Row]:
     """The rows of a SELECT (the project's prefixes predeclared, as for every query)."""
+    return [{name: Term.from_json(cell) for name, cell in row.items()} for row in bindings(engine, text, timeout=timeout)]
+
+
+def bindings(engine: Engine, text: str, *, timeout: float | None = None) -> list[dict[str, dict]]:
+    """The rows of a SELECT as the SPARQL JSON results format writes them, for readers that make
+    hundreds of rows and convert only the cells they need."""
     from ..engine import Query
 
     limit = engine.config.timeout if timeout is None else timeout
     answer = engine.query(Query(text, SOLUTIONS[0], timeout=limit))
-    document = json.loads(answer.content())
-    return [{name: Term.from_json(cell) for name, cell in row.items()} for row in document["results"]["bindings"]]
+    return json.loads(answer.content())["results"]["bindings"]
 
 
 def iri_ref(iri: str) -> str:
@@ -69,26 +73,29 @@ T = TypeVar("T")
 
 
 class PerVersion(Generic[T]):
-    """Values derived from one store version, each made once; a new version drops the old ones. With
-    ``maxsize``, the least recently used are dropped beyond it."""
+    """Values derived from what one engine serves in one store version, each made once; a new version
+    drops that engine's old ones. With ``maxsize``, the least recently used are dropped beyond it. Kept
+    per engine, since two engines (two stores) may both be at a version of the same name."""
 
     def __init__(self, maxsize: int | None = None) -> None:
-        self._version: str | None = None
-        self._values: OrderedDict[Hashable, T] = OrderedDict()
+        self._held: WeakKeyDictionary[Engine, tuple[str, OrderedDict[Hashable, T]]] = WeakKeyDictionary()
         self._maxsize = maxsize
         self._lock = threading.Lock()
 
-    def get(self, version: str, key: Hashable, make: Callable[[], T]) -> T:
+    def get(self, engine: Engine, key: Hashable, make: Callable[[], T]) -> T:
+        version = engine.version()
         with self._lock:
-            if version != self._version:
-                self._version, self._values = version, OrderedDict()
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
+            held_version, values = self._held.get(engine, (None, None))
+            if held_version != version or values is None:
+                values = OrderedDict()
+                self._held[engine] = (version, values)
+            if key in values:
+                values.move_to_end(key)
+                return values[key]
         value = make()
         with self._lock:
-            if version == self._version:
-                self._values[key] = value
-                if self._maxsize is not None and len(self._values) > self._maxsize:
-                    self._values.popitem(last=False)
+            if self._held.get(engine, (None,))[0] == version:
+                values[key] = value
+                if self._maxsize is not None and len(values) > self._maxsize:
+                    values.popitem(last=False)
         return value

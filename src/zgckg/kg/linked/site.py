@@ -35,7 +35,7 @@ SELECT ?what ?value WHERE {{
 
 
 def site_facts(engine: Engine) -> SiteFacts:
-    return _MEMO.get(engine.version(), "site", lambda: _read(engine))
+    return _MEMO.get(engine, "site", lambda: _read(engine))
 
 
 def _read(engine: Engine) -> SiteFacts:

@@ -171,7 +171,7 @@ _NODE_ROLES = ("subject", "predicate", "object", "unit", "qualifier")
 
 def source_text(engine: Engine) -> SourceText:
     """The report's sentences, by paragraph (made once per store version)."""
-    return _MEMO.get(engine.version(), "source", lambda: _read_source(engine))
+    return _MEMO.get(engine, "source", lambda: _read_source(engine))
 
 
 def _read_source(engine: Engine) -> SourceText:
@@ -190,7 +190,7 @@ def sentence_page(engine: Engine, sentence_id: str) -> SentencePage | None:
     # Only ids the store knows are kept, so no stream of made-up ids can fill the memo.
     if not SENTENCE_ID.fullmatch(sentence_id) or all(s.id != sentence_id for s in source_text(engine).sentences):
         return None
-    return _MEMO.get(engine.version(), ("sentence", sentence_id), lambda: _read_sentence(engine, sentence_id))
+    return _MEMO.get(engine, ("sentence", sentence_id), lambda: _read_sentence(engine, sentence_id))
 
 
 def _read_sentence(engine: Engine, sentence_id: str) -> SentencePage | None:
