@@ -20,14 +20,15 @@ from .kg.engine import Engine
 from .kg.engine.local import LocalEngine
 from .kg.store import StoreDir
 from .web import (
-    dumps, errors, graphs, graphstore, health, home, metrics, ontology, resources, search, security, sitemap, source,
-    sparql, update, void,
+    api_queries, dumps, errors, explore, figures, graphs, graphstore, health, home, metrics, ontology, resources, search,
+    security, sitemap, source, sparql, update, void, workbench,
 )
 from .web.runtime import Runtime, note_arrival
 
 BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.bp, health.bp, metrics.bp,
                                      resources.bp, search.bp, ontology.bp, source.bp,
-                                     dumps.bp, void.bp, graphs.bp, sitemap.bp)
+                                     dumps.bp, void.bp, graphs.bp, sitemap.bp, api_queries.bp, workbench.bp,
+                                     figures.bp, explore.bp)
 """Registered in this order: the home page, the SPARQL protocol, health and metrics, then linked data."""
 
 

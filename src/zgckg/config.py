@@ -38,6 +38,9 @@ class Config:
     dumps_dir: Path = field(default_factory=lambda: project_root() / "var" / "dumps")
     """Downloads of the store (gzip-compressed dumps), made once per store version; only the current
     version's files are kept."""
+    queries_dir: Path = field(default_factory=lambda: project_root() / "queries")
+    """The analyst queries (``*.rq`` with a title, question and parameter header) that ``/api/queries``
+    serves and ``/queries`` lists; read once when the app first needs them."""
 
     # --- web service ----------------------------------------------------------------------------------
     host: str = "127.0.0.1"
@@ -131,7 +134,7 @@ _TYPES = {f.name: f.type for f in fields(Config)}
 
 def _coerce(name: str, value: Any) -> Any:
     kind = _TYPES[name]
-    if name in {"store", "ontology_dir", "data_dir", "source_file", "dumps_dir"}:
+    if name in {"store", "ontology_dir", "data_dir", "source_file", "dumps_dir", "queries_dir"}:
         return Path(value).expanduser().resolve()
     if name == "iri_base" and isinstance(value, str) and not value.endswith("/"):
         return value + "/"  # <base>id/<slug> must stay a path below the base

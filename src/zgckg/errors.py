@@ -305,6 +305,28 @@ class GraphNotFound(ZgckgError):
 
 
 @dataclass
+class ResourceNotFound(ZgckgError):
+    """An IRI the store holds no triple about (a path or a neighbourhood asked from it)."""
+
+    iri: str
+
+    def __str__(self) -> str:
+        return f"the store holds nothing about <{self.iri}>"
+
+
+@dataclass
+class ExplorationTooBroad(ZgckgError):
+    """A path search or a view reached more relations, or took longer, than it may."""
+
+    what: str
+    limit: str
+
+    def __str__(self) -> str:
+        return (f"{self.what} went past {self.limit}; leave out hubs with exclude=IRI (the park, Haidian, "
+                "Beijing link almost everything) or ask for fewer hops")
+
+
+@dataclass
 class WorkersBusy(ZgckgError):
     """No worker became free within the request's time limit."""
 

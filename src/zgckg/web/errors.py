@@ -19,9 +19,9 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import (
-    BuiltGraphChanged, DataError, DatasetConflict, EngineFailed, ForbiddenOperation, GraphNotFound, NotAcceptable,
-    QueryFailed, QuerySyntaxError, QueryTimeout, QueryTooComplex, RemoteFailed, RowLimitExceeded, StoreError,
-    UpdateFailed, WorkerCrashed, WorkerLost, WorkersBusy, ZgckgError,
+    BuiltGraphChanged, DataError, DatasetConflict, EngineFailed, ExplorationTooBroad, ForbiddenOperation, GraphNotFound,
+    NotAcceptable, QueryFailed, QuerySyntaxError, QueryTimeout, QueryTooComplex, RemoteFailed, ResourceNotFound,
+    RowLimitExceeded, StoreError, UpdateFailed, WorkerCrashed, WorkerLost, WorkersBusy, ZgckgError,
 )
 from .formats import RESULT_KINDS
 from .negotiation import offered
@@ -55,6 +55,8 @@ STATUS: dict[type[ZgckgError], int] = {
     QueryFailed: 400,  # the query's own doing (a remote that failed, an argument refused); no engine text
     ForbiddenOperation: 403,
     GraphNotFound: 404,
+    ResourceNotFound: 404,
+    ExplorationTooBroad: 400,  # names the limit and how to narrow the question
     NotAcceptable: 406,
     UpdateFailed: 409,  # well-formed, but not applicable to the store as it is; nothing changed
     RemoteFailed: 502,  # an allowed SERVICE or LOAD whose server failed (when not already a Query/UpdateFailed)

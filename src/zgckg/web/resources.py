@@ -12,6 +12,7 @@ An unknown slug is a 404: a page with "did you mean" suggestions for people, a l
 
 from __future__ import annotations
 
+import functools
 import json
 
 from flask import Blueprint, Response, redirect, request
@@ -43,7 +44,7 @@ def resource(slug: str) -> Response:
     slug, fmt = _split_suffix(slug)
     negotiated = fmt is None
     if negotiated:
-        fmt = best(request.headers.get("Accept"), OFFERS)
+        fmt = _negotiated(request.headers.get("Accept"))
         if fmt is None:
             raise HttpError(406, f"this resource is offered as: {offered(OFFERS)}")
     config = runtime().config
@@ -78,6 +79,11 @@ def _answer(iri: str, slug: str, fmt: Format) -> Response:
     # In a <script> block only "</" could end it early; escaping < and > keeps the JSON the same JSON.
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return render("resource.html", d=description, alternates=alternates, jsonld=Markup(data))
+
+
+@functools.lru_cache(maxsize=256)  # browsers and clients repeat a few Accept headers
+def _negotiated(accept: str | None) -> Format | None:
+    return best(accept, OFFERS)
 
 
 def _not_found(slug: str, fmt: Format) -> Response:
