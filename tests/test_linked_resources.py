@@ -208,3 +208,20 @@ def test_the_home_page_offers_starting_points_in_the_readers_language(project_cl
     assert '<a href="/id/baidu-deep-learning-lab">Baidu National Engineering Laboratory' in page
     assert 'href="/.well-known/void"' in page and 'href="/dumps/"' in page
     assert '<a href="/id/xiaomi">小米</a>' in text(project_client.get("/?lang=zh"))
+
+
+def test_the_home_page_counts_what_the_graph_holds_and_opens_every_view(project_client):
+    page = text(project_client.get("/?lang=en"))
+    counted = project_client.get("/sparql", query_string={
+        "query": "SELECT (COUNT(DISTINCT ?x) AS ?n) { ?x a zgo:Enterprise }"}).get_json()
+    enterprises = counted["results"]["bindings"][0]["n"]["value"]
+    assert f'<span class="count">{enterprises}</span> <a href="/ontology#Enterprise">' in page
+    for target in ("/explore/platforms", "/explore/policies", "/figures", "/query", "/queries", "/paths?",
+                   "/dumps/", "/sparql"):
+        assert f'href="{target}' in page or f'href="http://localhost{target}' in page, target
+
+
+def test_an_entity_page_opens_the_graph_view_and_the_paths_from_it(project_client):
+    page = text(project_client.get("/id/xiaomi"))
+    assert 'href="/explore?iri=https%3A//w3id.org/zgckg/id/xiaomi"' in page
+    assert 'href="/paths?from=https%3A//w3id.org/zgckg/id/xiaomi"' in page

@@ -7,7 +7,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response, request
 
 from ..namespaces import INSTANCES, PREFIXES
+from ..kg.explore.neighbourhood import VIEWS
 from ..kg.linked.search import label_index
+from ..kg.linked.site import holdings
 from .pages import render
 from .runtime import runtime
 
@@ -27,5 +29,5 @@ def home() -> Response:
         "home.html", config=config, endpoint=endpoint, prefixes=PREFIXES, example=EXAMPLE,
         example_url=endpoint + "?query=" + quote(EXAMPLE),
         starting_points=[INSTANCES + slug for slug in STARTING_POINTS],
-        labels=label_index(runtime().engine).labels,
+        labels=label_index(runtime().engine).labels, holdings=holdings(runtime().engine), views=VIEWS,
     )

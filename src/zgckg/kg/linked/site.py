@@ -1,12 +1,12 @@
 """What every page states about the dataset: its title, licence and the report it encodes (from the
-dataset description in the data, so a page and the VoID never disagree)."""
+dataset description in the data, so a page and the VoID never disagree); and what the home page counts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ...namespaces import INSTANCES, REPORT
+from ...namespaces import INSTANCES, ONTOLOGY, REPORT
 from .select import PerVersion, select
 
 if TYPE_CHECKING:
@@ -49,3 +49,33 @@ def _read(engine: Engine) -> SiteFacts:
         else:
             (title if what == "title" else source).setdefault(value.lang or "", value.value)
     return SiteFacts(title, licence, REPORT, source)
+
+
+HOLDINGS = ("Enterprise", "University", "ResearchInstitute", "InnovationPlatform", "GovernmentBody", "Fund", "Policy",
+            "TalentProgramme", "Industry", "Zone", "Observation", "Evidence")
+"""The classes the home page counts, in its order: what an analyst of a science park looks for first."""
+
+_HOLDINGS = """
+SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {{
+  VALUES ?class {{ {classes} }}
+  GRAPH ?g {{ ?x a ?class }}
+}} GROUP BY ?class"""
+
+
+@dataclass(frozen=True)
+class Holding:
+    cls: str
+    count: int
+
+
+def holdings(engine: Engine) -> list[Holding]:
+    """How many resources of each class in HOLDINGS the store holds (inferred types counted)."""
+    def read() -> list[Holding]:
+        classes = " ".join(f"<{ONTOLOGY}{name}>" for name in HOLDINGS)
+        counts = {row["class"].value: int(row["n"].value) for row in select(engine, _HOLDINGS.format(classes=classes))}
+        return [Holding(ONTOLOGY + name, counts.get(ONTOLOGY + name, 0)) for name in HOLDINGS]
+
+    return _MEMO_HOLDINGS.get(engine, "holdings", read)
+
+
+_MEMO_HOLDINGS: PerVersion[list[Holding]] = PerVersion()
