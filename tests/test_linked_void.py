@@ -262,7 +262,11 @@ def test_the_sitemap_lists_every_labelled_entity_and_the_site_pages(client):
     locations = [e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     labelled = {row["s"]["value"] for row in ask(client, """SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s rdfs:label ?l }
         FILTER(isIRI(?s) && STRSTARTS(STR(?s), "https://w3id.org/zgckg/id/")) }""")}
-    expected = {"http://localhost" + p for p in ("/", "/ontology", "/source", "/dumps/")}
+    pages = ("/", "/ontology", "/source", "/dumps/", "/figures", "/paths", "/explore/platforms", "/explore/policies",
+             "/query", "/queries")
+    expected = {"http://localhost" + p for p in pages}
+    for page in pages:
+        assert client.get(page).status_code == 200, page
     expected |= {"http://localhost/" + iri.removeprefix("https://w3id.org/zgckg/") for iri in labelled}
     assert set(locations) == expected and len(locations) == len(expected)
     assert "http://localhost/id/baidu" in locations

@@ -17,7 +17,8 @@ bp = Blueprint("sitemap", __name__)
 
 XML = "application/xml; charset=utf-8"
 
-PAGES = ("/", "/ontology", "/source", "/dumps/")
+PAGES = ("/", "/ontology", "/source", "/dumps/", "/figures", "/paths", "/explore/platforms", "/explore/policies", "/query",
+         "/queries")
 """The site's own pages, listed before the entities."""
 DISALLOWED = ("/sparql", "/update", "/store")
 """Endpoints, not pages: a crawler following their links would only run queries."""
