@@ -74,6 +74,7 @@
       }
     });
     refreshRelations();
+    refreshLegend();
     applyFilters();
     cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: function () { return 600000; },
                 idealEdgeLength: function () { return 110; }, nodeOverlap: 40, gravity: 0.2, numIter: 2500,
@@ -160,6 +161,23 @@
     box.replaceChildren(legend, ...rows);
   }
 
+  function refreshLegend() {
+    const box = document.getElementById("legend");
+    const seen = new Map();
+    cy.nodes().forEach(function (n) {
+      const key = n.data("cls") || "";
+      if (!seen.has(key)) seen.set(key, pick(n.data("classLabels"), key ? shortName(key) : "—"));
+    });
+    const rows = Array.from(seen.entries()).map(function (entry) {
+      const row = document.createElement("div");
+      const swatch = text("span", "", "swatch");
+      swatch.style.backgroundColor = colourOf(entry[0] || null);  // CSSOM, which the content policy allows
+      row.append(swatch, " " + entry[1]);
+      return row;
+    });
+    box.replaceChildren(box.querySelector("legend"), ...rows);
+  }
+
   function applyFilters() {
     cy.batch(function () {
       cy.edges().forEach(function (e) {
@@ -182,6 +200,7 @@
       });
     });
     refreshRelations();
+    refreshLegend();
     document.querySelectorAll("button[data-lang]").forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
     });
