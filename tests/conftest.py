@@ -260,3 +260,16 @@ def remote_network(*stand_ins: tuple[str, int]):
         hosts=tuple((name, (address,)) for (name, _), address in zip(stand_ins, addresses)),
         detours=tuple((address, ("127.0.0.1", port)) for (_, port), address in zip(stand_ins, addresses)),
     )
+
+
+# --- pages in a real browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Selenium (see tests/browser.py), one per test module."""
+    from browser import start_browser
+
+    driver = start_browser()
+    yield driver
+    driver.quit()

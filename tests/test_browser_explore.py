@@ -6,17 +6,10 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser import console_errors, screenshot, start_browser
+from browser import console_errors, screenshot
 
 LAB = "https://w3id.org/zgckg/id/baidu-deep-learning-lab"
 DISTRICT = "https://w3id.org/zgckg/id/haidian-district"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = start_browser()
-    yield driver
-    driver.quit()
 
 
 def graph_size(driver) -> int:

@@ -2,21 +2,13 @@
 figure's evidence, table links lead there too, and nothing breaks the content policy. Screenshots:
 figures-dashboard and figures-measure (var/test-artifacts/screenshots)."""
 
-import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser import console_errors, screenshot, start_browser
+from browser import console_errors, screenshot
 
 CHARTS = ("chart-shares", "chart-revenue", "chart-area")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = start_browser()
-    yield driver
-    driver.quit()
 
 
 def open_page(browser, url: str):

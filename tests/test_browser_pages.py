@@ -2,20 +2,12 @@
 highlighted inside its sentence, the language switch works and is remembered. Each page is saved as a
 screenshot (var/test-artifacts/screenshots)."""
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser import console_errors, screenshot, start_browser
+from browser import console_errors, screenshot
 
 QUOTE = "百度深度学习技术及应用国家工程实验室"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = start_browser()
-    yield driver
-    driver.quit()
 
 
 def open_page(browser, url: str):

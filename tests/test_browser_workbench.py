@@ -12,18 +12,11 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from browser import console_errors, screenshot, start_browser
+from browser import console_errors, screenshot
 from zgckg.kg.queries import bindings, load_queries
 from zgckg.kg.results import run_query
 
 CONSTRUCT = "CONSTRUCT { zg:xiaomi ?p ?o } WHERE { zg:xiaomi ?p ?o }"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = start_browser()
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture(scope="module")

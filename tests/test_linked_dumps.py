@@ -23,44 +23,29 @@ DATASET_SYNTAXES = {"nquads", "trig", "jsonld"}
 
 
 @pytest.fixture(scope="module")
-def app(project_built, tmp_path_factory):
-    """The project's store served with a dumps directory of its own (so nothing is written to the checkout)."""
-    from zgckg.app import close_app, create_app
-
-    app = create_app(project_built.with_values({"dumps_dir": tmp_path_factory.mktemp("dumps"), "workers": 1}))
-    yield app
-    close_app(app)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def index(app):
-    response = app.test_client().get("/dumps/index.json")
+def index(project_app):
+    response = project_app.test_client().get("/dumps/index.json")
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
 
 
-def download(client, name: str, **headers):
-    response = client.get("/dumps/" + name, headers=headers)
+def download(project_client, name: str, **headers):
+    response = project_client.get("/dumps/" + name, headers=headers)
     body = response.get_data()
     response.close()
     return response, body
 
 
-def store_quads(client) -> Counter:
+def store_quads(project_client) -> Counter:
     """Every quad of the store, asked through /sparql (blank nodes written as one label, since a result
     names them afresh)."""
-    rows = ask(client, "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
+    rows = ask(project_client, "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
     return Counter(tuple(_cell(row[v]) for v in "spog") for row in rows)
 
 
-def ask(client, text: str) -> list[dict]:
+def ask(project_client, text: str) -> list[dict]:
     """The rows of a SELECT sent to /sparql (the response closed: a large one is streamed from a file)."""
-    response = client.get("/sparql", query_string={"query": text}, headers={"Accept": "application/sparql-results+json"})
+    response = project_client.get("/sparql", query_string={"query": text}, headers={"Accept": "application/sparql-results+json"})
     try:
         assert response.status_code == 200, response.get_data(as_text=True)
         return response.get_json()["results"]["bindings"]
@@ -81,8 +66,8 @@ def _term(term) -> str:
     return "_:b" if isinstance(term, ox.BlankNode) else str(term)
 
 
-def count(client, text: str) -> int:
-    return int(ask(client, text)[0]["n"]["value"])
+def count(project_client, text: str) -> int:
+    return int(ask(project_client, text)[0]["n"]["value"])
 
 
 def test_the_list_has_every_graph_in_every_syntax_with_the_version_in_the_names(index):
@@ -98,10 +83,10 @@ def test_the_list_has_every_graph_in_every_syntax_with_the_version_in_the_names(
     assert all(f["url"].startswith("http://localhost/dumps/zgckg-") for f in index["files"])
 
 
-def test_every_dump_downloads_decompresses_parses_and_matches_its_listing(client, index):
-    sizes = _graph_sizes(client)
+def test_every_dump_downloads_decompresses_parses_and_matches_its_listing(project_client, index):
+    sizes = _graph_sizes(project_client)
     for file in index["files"]:
-        response, body = download(client, file["name"])
+        response, body = download(project_client, file["name"])
         assert response.status_code == 200
         assert response.headers["Content-Type"] == "application/gzip"
         assert "attachment" in response.headers["Content-Disposition"]
@@ -119,54 +104,54 @@ def test_every_dump_downloads_decompresses_parses_and_matches_its_listing(client
                 assert graphs == {ox.DefaultGraph()}
 
 
-def _graph_sizes(client) -> dict[str, int]:
-    rows = ask(client, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+def _graph_sizes(project_client) -> dict[str, int]:
+    rows = ask(project_client, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     return {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
 
 
-def test_the_whole_store_counts_quads_in_dataset_syntaxes_and_distinct_triples_in_the_others(client, index):
-    quads = count(client, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-    triples = count(client, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+def test_the_whole_store_counts_quads_in_dataset_syntaxes_and_distinct_triples_in_the_others(project_client, index):
+    quads = count(project_client, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    triples = count(project_client, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
     whole = {f["format"]: f["triples"] for f in index["files"] if f["graph"] is None}
     assert whole == {"nquads": quads, "trig": quads, "jsonld": quads,
                      "turtle": triples, "ntriples": triples, "rdfxml": triples}
 
 
 @pytest.mark.parametrize("ext, fmt", [("nq", ox.RdfFormat.N_QUADS), ("trig", ox.RdfFormat.TRIG)])
-def test_the_whole_store_dump_reloads_into_the_same_quads(client, index, ext, fmt):
+def test_the_whole_store_dump_reloads_into_the_same_quads(project_client, index, ext, fmt):
     name = f"zgckg-{index['version']}-all.{ext}.gz"
-    _, body = download(client, name)
+    _, body = download(project_client, name)
     reloaded = ox.Store()
     reloaded.load(gzip.decompress(body), fmt)
-    held = store_quads(client)
+    held = store_quads(project_client)
     assert len(reloaded) == sum(held.values())
     assert Counter((_term(q.subject), _term(q.predicate), _term(q.object), _term(q.graph_name)) for q in reloaded) == held
 
 
-def test_revalidation_answers_304_by_etag_and_by_date(client, index):
+def test_revalidation_answers_304_by_etag_and_by_date(project_client, index):
     name = index["files"][0]["name"]
-    first, _ = download(client, name)
+    first, _ = download(project_client, name)
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert etag == f'"{index["files"][0]["sha256"]}"'  # strong: the bytes themselves
-    assert download(client, name, **{"If-None-Match": etag})[0].status_code == 304
-    assert download(client, name, **{"If-Modified-Since": modified})[0].status_code == 304
-    assert download(client, name, **{"If-None-Match": '"other"'})[0].status_code == 200
-    listing = client.get("/dumps/index.json")
-    assert client.get("/dumps/index.json", headers={"If-None-Match": listing.headers["ETag"]}).status_code == 304
+    assert download(project_client, name, **{"If-None-Match": etag})[0].status_code == 304
+    assert download(project_client, name, **{"If-Modified-Since": modified})[0].status_code == 304
+    assert download(project_client, name, **{"If-None-Match": '"other"'})[0].status_code == 200
+    listing = project_client.get("/dumps/index.json")
+    assert project_client.get("/dumps/index.json", headers={"If-None-Match": listing.headers["ETag"]}).status_code == 304
 
 
 @pytest.mark.parametrize("path", [
     "/dumps/nothing.nq.gz", "/dumps/../store", "/dumps/..%2F..%2Fetc%2Fpasswd", "/dumps/%2E%2E/metadata.json",
     "/dumps/metadata.json", "/dumps/.lock", "/dumps/zgckg-g999999-all.nq.gz",
 ])
-def test_only_listed_names_are_served(client, path):
-    response = client.get(path)
+def test_only_listed_names_are_served(project_client, path):
+    response = project_client.get(path)
     assert response.status_code == 404
     response.close()
 
 
-def test_the_page_lists_every_file_with_size_count_checksum_licence_and_source(client, index):
-    page = client.get("/dumps/?lang=en")
+def test_the_page_lists_every_file_with_size_count_checksum_licence_and_source(project_client, index):
+    page = project_client.get("/dumps/?lang=en")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.mimetype == "text/html"
     for file in index["files"]:
@@ -175,14 +160,14 @@ def test_the_page_lists_every_file_with_size_count_checksum_licence_and_source(c
         assert f"{file['bytes']:,}" in html and f"{file['triples']:,}" in html
     assert 'rel="license" href="https://creativecommons.org/licenses/by/4.0/"' in html
     assert "Zhongguancun Science Park Haidian Park: account of its achievements" in html
-    assert "中关村科技园区海淀园事迹材料" in client.get("/dumps/?lang=zh").get_data(as_text=True)
+    assert "中关村科技园区海淀园事迹材料" in project_client.get("/dumps/?lang=zh").get_data(as_text=True)
     assert "style=" not in html and "<script" not in html
 
 
-def test_the_files_are_made_once_per_version_and_reused_after_a_restart(app, index):
+def test_the_files_are_made_once_per_version_and_reused_after_a_restart(project_app, index):
     from zgckg.kg.linked.dumps import builder
 
-    engine, root = app.extensions["zgckg"].engine, app.extensions["zgckg"].config.dumps_dir
+    engine, root = project_app.extensions["zgckg"].engine, project_app.extensions["zgckg"].config.dumps_dir
     served = builder(root).dumps(engine, wait=30)
     stale = served.directory.parent / "g000000"
     stale.mkdir()
@@ -195,8 +180,8 @@ def test_the_files_are_made_once_per_version_and_reused_after_a_restart(app, ind
     assert metadata["version"] == index["version"] and len(metadata["files"]) == len(index["files"])
 
 
-def test_a_build_slower_than_the_wait_is_pending_and_the_web_answers_503_with_retry_after(app, tmp_path, monkeypatch):
-    engine = app.extensions["zgckg"].engine
+def test_a_build_slower_than_the_wait_is_pending_and_the_web_answers_503_with_retry_after(project_app, tmp_path, monkeypatch):
+    engine = project_app.extensions["zgckg"].engine
     release = threading.Event()
     real = dumps_module._build
 
@@ -216,19 +201,19 @@ def test_a_build_slower_than_the_wait_is_pending_and_the_web_answers_503_with_re
             raise DumpsPending(5)
 
     monkeypatch.setattr("zgckg.web.dumps.builder", lambda root: Pending())
-    response = app.test_client().get("/dumps/index.json")
+    response = project_app.test_client().get("/dumps/index.json")
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
 
 
 # --- /graph/<name> ------------------------------------------------------------------------------------
 
 
-def test_a_graph_iri_answers_a_page_for_browsers(client, index):
-    response = client.get("/graph/asserted?lang=en", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+def test_a_graph_iri_answers_a_page_for_browsers(project_client, index):
+    response = project_client.get("/graph/asserted?lang=en", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert "Accept" in response.headers["Vary"]
-    assert f"{_graph_sizes(client)[BUILT_GRAPHS['asserted']]:,}" in html
+    assert f"{_graph_sizes(project_client)[BUILT_GRAPHS['asserted']]:,}" in html
     for file in index["files"]:
         assert (f'href="/dumps/{file["name"]}"' in html) == (file["graph_name"] == "asserted")
 
@@ -237,35 +222,35 @@ def test_a_graph_iri_answers_a_page_for_browsers(client, index):
     ("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES),
     ("application/rdf+xml", ox.RdfFormat.RDF_XML), ("application/ld+json", ox.RdfFormat.JSON_LD),
 ])
-def test_a_graph_iri_answers_its_triples_to_rdf_clients(client, accept, fmt):
-    response = client.get("/graph/ontology", headers={"Accept": accept})
+def test_a_graph_iri_answers_its_triples_to_rdf_clients(project_client, accept, fmt):
+    response = project_client.get("/graph/ontology", headers={"Accept": accept})
     body = response.get_data()
     response.close()
     assert response.status_code == 200 and response.mimetype == accept
     assert "Accept" in response.headers["Vary"]
-    assert len(list(ox.parse(body, fmt))) == _graph_sizes(client)[BUILT_GRAPHS["ontology"]]
+    assert len(list(ox.parse(body, fmt))) == _graph_sizes(project_client)[BUILT_GRAPHS["ontology"]]
 
 
-def test_a_graph_in_a_dataset_syntax_by_the_format_parameter(client):
-    response = client.get("/graph/inferred?format=nquads")
+def test_a_graph_in_a_dataset_syntax_by_the_format_parameter(project_client):
+    response = project_client.get("/graph/inferred?format=nquads")
     quads = list(ox.parse(response.get_data(), ox.RdfFormat.N_QUADS))
     response.close()
-    assert len(quads) == _graph_sizes(client)[BUILT_GRAPHS["inferred"]]
+    assert len(quads) == _graph_sizes(project_client)[BUILT_GRAPHS["inferred"]]
 
 
 @pytest.mark.parametrize("path", ["/graph/nothing", "/graph/../id/baidu", "/graph/asserted/more", "/graph/%2E%2E/x"])
-def test_an_unknown_graph_is_404(client, path):
-    response = client.get(path)
+def test_an_unknown_graph_is_404(project_client, path):
+    response = project_client.get(path)
     assert response.status_code == 404
     response.close()
 
 
 @pytest.mark.parametrize("accept", ["image/png", "text/turtle;q=0, */*;q=0", "application/x-absurd+nonsense"])
-def test_an_unacceptable_graph_format_is_406(client, accept):
-    response = client.get("/graph/asserted", headers={"Accept": accept})
+def test_an_unacceptable_graph_format_is_406(project_client, accept):
+    response = project_client.get("/graph/asserted", headers={"Accept": accept})
     assert response.status_code == 406
     assert "text/turtle" in response.get_data(as_text=True)
-    assert client.get("/graph/asserted?format=pdf").status_code == 406
+    assert project_client.get("/graph/asserted?format=pdf").status_code == 406
 
 
 def test_other_graphs_get_safe_distinct_file_names():

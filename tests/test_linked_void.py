@@ -23,34 +23,20 @@ ALL = "{ SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
 
 
 @pytest.fixture(scope="module")
-def app(project_built, tmp_path_factory):
-    from zgckg.app import close_app, create_app
-
-    app = create_app(project_built.with_values({"dumps_dir": tmp_path_factory.mktemp("dumps"), "workers": 1}))
-    yield app
-    close_app(app)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def void(app) -> rdflib.Graph:
-    response = app.test_client().get("/.well-known/void")
+def void(project_app) -> rdflib.Graph:
+    response = project_app.test_client().get("/.well-known/void")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "text/turtle"
     return rdflib.Graph().parse(data=response.get_data(as_text=True), format="turtle")
 
 
 @pytest.fixture(scope="module")
-def index(app) -> dict:
-    return app.test_client().get("/dumps/index.json").get_json()
+def index(project_app) -> dict:
+    return project_app.test_client().get("/dumps/index.json").get_json()
 
 
-def ask(client, text: str) -> list[dict]:
-    response = client.get("/sparql", query_string={"query": text}, headers={"Accept": "application/sparql-results+json"})
+def ask(project_client, text: str) -> list[dict]:
+    response = project_client.get("/sparql", query_string={"query": text}, headers={"Accept": "application/sparql-results+json"})
     try:
         assert response.status_code == 200, response.get_data(as_text=True)
         return response.get_json()["results"]["bindings"]
@@ -58,8 +44,8 @@ def ask(client, text: str) -> list[dict]:
         response.close()
 
 
-def count(client, text: str) -> int:
-    return int(ask(client, text)[0]["n"]["value"])
+def count(project_client, text: str) -> int:
+    return int(ask(project_client, text)[0]["n"]["value"])
 
 
 def number(graph: rdflib.Graph, subject, predicate) -> int:
@@ -78,26 +64,26 @@ def test_the_dataset_is_described_with_what_the_data_says_of_it(void):
     assert void.value(DATASET, VOID.sparqlEndpoint) == URIRef("http://localhost/sparql")
 
 
-def test_the_counts_equal_count_queries(client, void):
-    assert number(void, DATASET, VOID.triples) == count(client, f"SELECT (COUNT(*) AS ?n) WHERE {ALL}")
-    assert number(void, DATASET, VOID.distinctSubjects) == count(client, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {ALL}")
-    assert number(void, DATASET, VOID.distinctObjects) == count(client, f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {ALL}")
-    assert number(void, DATASET, VOID.properties) == count(client, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {ALL}")
+def test_the_counts_equal_count_queries(project_client, void):
+    assert number(void, DATASET, VOID.triples) == count(project_client, f"SELECT (COUNT(*) AS ?n) WHERE {ALL}")
+    assert number(void, DATASET, VOID.distinctSubjects) == count(project_client, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {ALL}")
+    assert number(void, DATASET, VOID.distinctObjects) == count(project_client, f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {ALL}")
+    assert number(void, DATASET, VOID.properties) == count(project_client, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {ALL}")
     assert number(void, DATASET, VOID.classes) == count(
-        client, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { GRAPH ?g { ?x a ?c } }")
-    assert number(void, DATASET, VOID.entities) == count(client, """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
+        project_client, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { GRAPH ?g { ?x a ?c } }")
+    assert number(void, DATASET, VOID.entities) == count(project_client, """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
         GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && STRSTARTS(STR(?s), "https://w3id.org/zgckg/id/")) }""")
     assert number(void, DATASET, VOID.entities) > 100
 
 
-def test_every_class_and_property_partition_equals_its_count(client, void):
+def test_every_class_and_property_partition_equals_its_count(project_client, void):
     classes = {row["c"]["value"]: int(row["n"]["value"]) for row in ask(
-        client, "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { GRAPH ?g { ?x a ?c } FILTER(isIRI(?c)) } GROUP BY ?c")}
+        project_client, "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { GRAPH ?g { ?x a ?c } FILTER(isIRI(?c)) } GROUP BY ?c")}
     described = {str(void.value(part, VOID["class"])): number(void, part, VOID.entities)
                  for part in void.objects(DATASET, VOID.classPartition)}
     assert described == classes
     properties = {row["p"]["value"]: int(row["n"]["value"]) for row in ask(
-        client, f"SELECT ?p (COUNT(*) AS ?n) WHERE {ALL} GROUP BY ?p")}
+        project_client, f"SELECT ?p (COUNT(*) AS ?n) WHERE {ALL} GROUP BY ?p")}
     described = {str(void.value(part, VOID.property)): number(void, part, VOID.triples)
                  for part in void.objects(DATASET, VOID.propertyPartition)}
     assert described == properties
@@ -111,9 +97,9 @@ def test_vocabularies_are_the_namespaces_of_the_terms_used(void):
     assert all(any(p.startswith(v) for v in vocabularies) for p in used)
 
 
-def test_each_named_graph_is_a_subset_with_its_own_count_and_dumps(client, void, index):
+def test_each_named_graph_is_a_subset_with_its_own_count_and_dumps(project_client, void, index):
     sizes = {row["g"]["value"]: int(row["n"]["value"]) for row in ask(
-        client, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+        project_client, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
     subsets = {str(s): number(void, s, VOID.triples) for s in void.objects(DATASET, VOID.subset)
                if (s, RDF.type, VOID.Linkset) not in void}
     assert subsets == sizes
@@ -121,14 +107,14 @@ def test_each_named_graph_is_a_subset_with_its_own_count_and_dumps(client, void,
     assert dumps == {f["url"] for f in index["files"]}
 
 
-def test_links_to_wikidata_are_a_linkset_with_their_count(client, void):
+def test_links_to_wikidata_are_a_linkset_with_their_count(project_client, void):
     (linkset,) = void.subjects(RDF.type, VOID.Linkset)
     assert (DATASET, VOID.subset, linkset) in void
     assert void.value(linkset, VOID.linkPredicate) == SKOS.exactMatch
     assert void.value(linkset, VOID.subjectsTarget) == DATASET
     target = void.value(linkset, VOID.objectsTarget)
     assert void.value(target, VOID.uriSpace) == Literal("http://www.wikidata.org/entity/")
-    links = count(client, """SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?o WHERE {
+    links = count(project_client, """SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?o WHERE {
         GRAPH ?g { ?s skos:exactMatch ?o } FILTER(STRSTARTS(STR(?o), "http://www.wikidata.org/entity/")) } }""")
     assert links > 0 and number(void, linkset, VOID.triples) == links
 
@@ -177,8 +163,8 @@ def test_the_endpoint_is_a_data_service_and_licence_and_source_are_everywhere(vo
     ({"query_string": {"format": "jsonld"}, "headers": {"Accept": "text/turtle"}}, "application/ld+json", "json-ld"),
     ({"headers": {"Accept": "text/html, */*;q=0.1"}}, "text/turtle", "turtle"),
 ])
-def test_every_syntax_says_the_same(client, void, ask_for, media_type, syntax):
-    response = client.get("/.well-known/void", **ask_for)
+def test_every_syntax_says_the_same(project_client, void, ask_for, media_type, syntax):
+    response = project_client.get("/.well-known/void", **ask_for)
     assert response.status_code == 200 and response.mimetype == media_type
     assert "Accept" in response.headers["Vary"]
     quads = syntax in ("trig", "nquads", "json-ld")  # rdflib reads JSON-LD as a dataset
@@ -203,22 +189,22 @@ def _graph(triples) -> rdflib.Graph:
     {"headers": {"Accept": "*/*;q=0"}}, {"query_string": {"format": "n3"}}, {"query_string": {"format": "../../etc"}},
     {"query_string": {"format": "text/html"}},
 ])
-def test_an_unacceptable_syntax_is_406_with_the_list(client, ask_for):
-    response = client.get("/.well-known/void", **ask_for)
+def test_an_unacceptable_syntax_is_406_with_the_list(project_client, ask_for):
+    response = project_client.get("/.well-known/void", **ask_for)
     assert response.status_code == 406
     assert "text/turtle" in response.get_data(as_text=True) and "application/ld+json" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("accept", ["", ";;;,,,", "text/turtle;q=abc", "*/" + "x" * 5000, "a/b;q=" + "9" * 400])
-def test_a_malformed_accept_header_is_never_a_server_error(client, accept):
-    assert client.get("/.well-known/void", headers={"Accept": accept}).status_code in (200, 406)
+def test_a_malformed_accept_header_is_never_a_server_error(project_client, accept):
+    assert project_client.get("/.well-known/void", headers={"Accept": accept}).status_code in (200, 406)
 
 
-def test_revalidation_answers_304(client):
-    first = client.get("/.well-known/void")
-    again = client.get("/.well-known/void", headers={"If-None-Match": first.headers["ETag"]})
+def test_revalidation_answers_304(project_client):
+    first = project_client.get("/.well-known/void")
+    again = project_client.get("/.well-known/void", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
-    assert client.get("/.well-known/void", headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
+    assert project_client.get("/.well-known/void", headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
 
 
 def test_public_base_makes_every_url_absolute_on_it(project_built, tmp_path):
@@ -245,31 +231,31 @@ def test_public_base_makes_every_url_absolute_on_it(project_built, tmp_path):
 # --- robots.txt and the sitemap -----------------------------------------------------------------------
 
 
-def test_robots_allows_pages_and_names_the_sitemap(client):
-    text = client.get("/robots.txt").get_data(as_text=True)
+def test_robots_allows_pages_and_names_the_sitemap(project_client):
+    text = project_client.get("/robots.txt").get_data(as_text=True)
     lines = text.splitlines()
     assert "User-agent: *" in lines and "Allow: /" in lines
     assert {"Disallow: /sparql", "Disallow: /update", "Disallow: /store"} <= set(lines)
     assert "Sitemap: http://localhost/sitemap.xml" in lines
 
 
-def test_the_sitemap_lists_every_labelled_entity_and_the_site_pages(client):
-    response = client.get("/sitemap.xml")
+def test_the_sitemap_lists_every_labelled_entity_and_the_site_pages(project_client):
+    response = project_client.get("/sitemap.xml")
     assert response.status_code == 200 and response.mimetype == "application/xml"
     from xml.etree import ElementTree
 
     root = ElementTree.fromstring(response.get_data())
     locations = [e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
-    labelled = {row["s"]["value"] for row in ask(client, """SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s rdfs:label ?l }
+    labelled = {row["s"]["value"] for row in ask(project_client, """SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s rdfs:label ?l }
         FILTER(isIRI(?s) && STRSTARTS(STR(?s), "https://w3id.org/zgckg/id/")) }""")}
     pages = ("/", "/ontology", "/source", "/dumps/", "/figures", "/paths", "/explore/platforms", "/explore/policies",
              "/query", "/queries")
     expected = {"http://localhost" + p for p in pages}
     for page in pages:
-        assert client.get(page).status_code == 200, page
+        assert project_client.get(page).status_code == 200, page
     expected |= {"http://localhost/" + iri.removeprefix("https://w3id.org/zgckg/") for iri in labelled}
     assert set(locations) == expected and len(locations) == len(expected)
     assert "http://localhost/id/baidu" in locations
     assert all(re.fullmatch(r"http://localhost/\S*", u) for u in locations)
-    again = client.get("/sitemap.xml", headers={"If-None-Match": response.headers["ETag"]})
+    again = project_client.get("/sitemap.xml", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304

@@ -35,14 +35,13 @@ from werkzeug.datastructures import MultiDict
 from ..kg.engine import Query
 from ..kg.queries import AnalystQuery, ParameterError, bindings, load_queries
 from . import accesslog
-from .conditional import add_validators, etag_for, is_fresh, not_modified
 from .errors import HttpError
 from .formats import SOLUTIONS, Format, by_name
 from .forms import parse_form
 from .negotiation import best, offered
 from .pages import cached, render
 from .protocol import _lowered as lowered
-from .responses import VARY, accepts_gzip, answer_response
+from .responses import cached_answer
 from .runtime import arrived, runtime
 from .security import add_cors, preflight
 
@@ -146,32 +145,9 @@ def run(name: str) -> Response:
             raise HttpError(406, f"no acceptable result format; offered: {offered(FORMATS)}; "
                                  f"or add a suffix to the path: {', '.join('.' + s for s in SUFFIXES)}")
 
-    version = rt.version()
     key = ("api/queries", query.name, query.text, tuple(sorted(bound.items())), max_rows, fmt.name)
-    compress = accepts_gzip(request)
-    cache_key = (*key, compress)
-    found = rt.cache.get(version, cache_key)
-    etag, modified = etag_for(version, key), rt.last_modified(version)
-    if found is not None and is_fresh(request, etag, modified):
-        accesslog.note(cache="revalidated", query=query.name)
-        response = not_modified(etag, modified)
-        response.headers["Vary"] = VARY
-        return response
-    accesslog.note(cache="hit" if found else "miss", query=query.name)
-    if found is None:
-        found = rt.engine.query(Query(query.text, fmt, bindings=bound, timeout=timeout, max_rows=max_rows,
-                                      started=arrived(), gzip=compress))
-        if found.remote:  # a query that asked a remote endpoint: its answer may change while the store does not
-            accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version,
-                           cache="bypass")
-            response = answer_response(found, request)
-            response.headers["Cache-Control"] = "no-store"
-            return response
-        rt.cache.put(cache_key, found)
-    if found.version != version:
-        etag, modified = etag_for(found.version, key), rt.last_modified(found.version)
-    accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version)
-    return add_validators(answer_response(found, request), etag, modified)
+    return cached_answer(key, lambda gzip: Query(query.text, fmt, bindings=bound, timeout=timeout, max_rows=max_rows,
+                                                 started=arrived(), gzip=gzip), query=query.name)
 
 
 def _find(name: str) -> tuple[AnalystQuery, Format | None]:

@@ -9,12 +9,16 @@ midway sees a short body, never one that parses as complete.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
-from flask import Request, Response
+from flask import Request, Response, request
 from werkzeug.wsgi import wrap_file
 
-from ..kg.engine import Answer
+from ..kg.engine import Answer, Query
+from . import accesslog
+from .conditional import add_validators, etag_for, is_fresh, not_modified
 from .formats import by_serializer
+from .runtime import runtime
 
 CHUNK_BYTES = 64 * 1024
 
@@ -41,6 +45,38 @@ VARY = "Accept, Accept-Encoding"
 
 def accepts_gzip(request: Request) -> bool:
     return request.accept_encodings["gzip"] > 0
+
+
+def cached_answer(key: tuple, make: Callable[[bool], Query], **note) -> Response:
+    """The answer to a query that ``key`` identifies in this store version, with validators: 304 when the
+    client holds it, from the answer cache when it is there, else asked of the engine (``make(gzip)`` gives
+    the query) and kept, unless remote endpoints took part (their answers may change while the store does
+    not: never kept, no validators). ``note`` goes to the access log."""
+    rt = runtime()
+    version = rt.version()
+    compress = accepts_gzip(request)
+    cache_key = (*key, compress)
+    found = rt.cache.get(version, cache_key)  # only answers without SERVICE are ever kept
+    etag, modified = etag_for(version, key), rt.last_modified(version)
+    if found is not None and is_fresh(request, etag, modified):
+        accesslog.note(cache="revalidated", **note)
+        response = not_modified(etag, modified)
+        response.headers["Vary"] = VARY
+        return response
+    accesslog.note(cache="hit" if found else "miss", **note)
+    if found is None:
+        found = rt.engine.query(make(compress))
+        if found.remote:
+            accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version,
+                           cache="bypass")
+            response = answer_response(found, request)
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        rt.cache.put(cache_key, found)
+    if found.version != version:  # the engine found a newer generation: validators follow the answer
+        etag, modified = etag_for(found.version, key), rt.last_modified(found.version)
+    accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version)
+    return add_validators(answer_response(found, request), etag, modified)
 
 
 def no_content(status: int = 204) -> Response:

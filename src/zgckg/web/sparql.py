@@ -17,7 +17,8 @@ from .errors import HttpError
 from .formats import GRAPHS, SOLUTIONS
 from .negotiation import best, choose, offered
 from .protocol import QueryRequest, read_query
-from .responses import VARY, accepts_gzip, answer_response
+from .public import public_url
+from .responses import VARY, cached_answer
 from .runtime import Runtime, arrived, runtime
 from .security import add_cors, preflight
 
@@ -46,42 +47,21 @@ def answer(rt: Runtime, query: QueryRequest) -> Response:
     if not choice.acceptable:
         raise HttpError(406, f"no acceptable result format; offered for SELECT/ASK: {offered(SOLUTIONS)}; "
                              f"for CONSTRUCT/DESCRIBE: {offered(GRAPHS)}; or use the format parameter")
-    version = rt.version()
     key = (
         query.text, query.default_graphs, query.named_graphs, query.max_rows,
         choice.solutions.name if choice.solutions else None, choice.graph.name if choice.graph else None,
     )
-    compress = accepts_gzip(request)
-    cache_key = (*key, compress)
-    found = rt.cache.get(version, cache_key)  # only answers without SERVICE are ever kept
-    etag, modified = etag_for(version, key), rt.last_modified(version)
-    if found is not None and is_fresh(request, etag, modified):
-        accesslog.note(cache="revalidated")
-        return _vary(not_modified(etag, modified))
-    accesslog.note(cache="hit" if found else "miss")
-    if found is None:
-        found = rt.engine.query(Query(
-            query.text, choice.solutions, choice.graph, query.default_graphs, query.named_graphs,
-            timeout=query.timeout, max_rows=query.max_rows, started=arrived(), gzip=compress,
-        ))
-        if found.remote:  # a remote answer may change while the store does not: never kept, no validators
-            accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version,
-                           cache="bypass")
-            response = answer_response(found, request)
-            response.headers["Cache-Control"] = "no-store"
-            return response
-        rt.cache.put(cache_key, found)
-    if found.version != version:  # the engine found a newer generation: validators follow the answer
-        etag, modified = etag_for(found.version, key), rt.last_modified(found.version)
-    accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version)
-    return add_validators(answer_response(found, request), etag, modified)
+    return cached_answer(key, lambda gzip: Query(
+        query.text, choice.solutions, choice.graph, query.default_graphs, query.named_graphs,
+        timeout=query.timeout, max_rows=query.max_rows, started=arrived(), gzip=gzip,
+    ))
 
 
 def service_description(rt: Runtime) -> Response:
     fmt = best(request.headers.get("Accept"), GRAPHS) or GRAPHS[0]  # a browser asking for HTML gets Turtle
     version = rt.version()
-    endpoint = _public_url("/sparql", rt)
-    update = _public_url("/update", rt) if rt.config.write_token else None
+    endpoint = public_url("/sparql")
+    update = public_url("/update") if rt.config.write_token else None
     etag, modified = etag_for(version, ("sd", endpoint, update, fmt.name)), rt.last_modified(version)
     if is_fresh(request, etag, modified):
         return _vary(not_modified(etag, modified))
@@ -95,11 +75,6 @@ def service_description(rt: Runtime) -> Response:
     accesslog.note(kind="service-description", format=fmt.serializer)
     response = Response(body, content_type=fmt.content_type)
     return _vary(add_validators(response, etag, modified))
-
-
-def _public_url(path: str, rt: Runtime) -> str:
-    base = rt.config.public_base.rstrip("/") if rt.config.public_base else request.host_url.rstrip("/")
-    return base + path
 
 
 def _vary(response: Response) -> Response:
