@@ -143,7 +143,7 @@ class ServerProcess:
 
 def zgckg_server(store: Path, paths: Paths, *, token: str | None, union: bool, extra: list[str] = ()) -> ServerProcess:
     port = free_port()
-    argv = [venv_command("zgckg"), "serve", "--store", str(store), "--port", str(port)]
+    argv = [venv_command("zgckg"), "serve", "--store", str(store), "--create", "--port", str(port)]
     if not union:
         argv.append("--no-union-default-graph")
     if token:

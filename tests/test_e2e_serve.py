@@ -169,8 +169,14 @@ def test_a_taken_port_is_reported_in_one_line_without_a_traceback(web_store):
     assert "Traceback" not in result.stderr
 
 
-def test_serving_a_store_directory_that_does_not_exist_says_so(tmp_path):
-    process, url = start_server(tmp_path / "typo")
+def test_a_store_directory_that_does_not_exist_is_refused_unless_told_to_create_one(tmp_path):
+    command = [str(Path(sys.executable).parent / "zgckg"), "serve", "--store", str(tmp_path / "typo"),
+               "--port", str(free_port())]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert f"no store at {tmp_path / 'typo'}: build one there" in refused.stderr and "--create" in refused.stderr
+    assert not (tmp_path / "typo").exists() and "Traceback" not in refused.stderr
+    process, url = start_server(tmp_path / "typo", "--create")
     try:
         assert requests.get(url + "/healthz").json()["status"] == "ok"
     finally:

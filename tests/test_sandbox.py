@@ -295,7 +295,7 @@ def test_serve_passes_the_opt_out_to_the_config(monkeypatch, tmp_path, args, env
     seen = []
     monkeypatch.setattr(server, "serve", lambda config, dev=False: seen.append(config))
     monkeypatch.delenv("ZGCKG_WORKER_NETWORK", raising=False)
-    result = CliRunner(env=environ).invoke(cli.main, ["serve", "--store", str(tmp_path / "store"), *args])
+    result = CliRunner(env=environ).invoke(cli.main, ["serve", "--store", str(tmp_path / "store"), "--create", *args])
     assert result.exit_code == 0, result.output
     assert [config.worker_network for config in seen] == [expected]
 

@@ -382,13 +382,15 @@ def stats(store: Path | None) -> None:
                    "and the sitemap). Default: the host each request came to.")
 @click.option("--iri-base", default=None, metavar="IRI",
               help="The base of the IRIs served: <base>id/<slug> at /id/<slug>. Default: https://w3id.org/zgckg/.")
+@click.option("--create", is_flag=True, help="With --store DIR: start an empty store there when DIR holds none.")
 @click.option("--dev", is_flag=True, help="Flask's development server with reloading, instead of granian.")
 @reports_errors
-def serve(store: Path | None, dev: bool, service_allow: tuple[str, ...], **flags: Any) -> None:
+def serve(store: Path | None, dev: bool, create: bool, service_allow: tuple[str, ...], **flags: Any) -> None:
     """Serve the store as a SPARQL 1.1 endpoint and linked data.
 
     Without --store, serves the default store, building it first if it does not exist yet. With
-    --store DIR, serves whatever DIR holds, creating an empty store there if there is none.
+    --store DIR, serves what DIR holds; a DIR without a store is refused (a mistyped path would otherwise
+    serve nothing, quietly) unless --create says to start an empty one there.
     """
     from .kg.store import StoreDir
     from .web.server import serve as run_server
@@ -402,6 +404,9 @@ def serve(store: Path | None, dev: bool, service_allow: tuple[str, ...], **flags
     store_dir = StoreDir(config.store)
     if store is not None:
         if not store_dir.exists():  # most often a mistyped path: say so rather than serve nothing quietly
+            if not create:
+                raise click.UsageError(f"no store at {config.store}: build one there (zgckg build --store "
+                                       f"{config.store}) or give --create to serve an empty one")
             click.echo(f"no store at {config.store}: serving an empty one (fill it with zgckg build --store "
                        f"{config.store}, zgckg load or /update)", err=True)
         store_dir.ensure()

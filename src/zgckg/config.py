@@ -67,6 +67,15 @@ class Config:
     """Seconds a connection has to send a request's headers in full before it is closed."""
     max_client_requests: int = 16
     """Requests one client address may have in flight at once (429 above it)."""
+    client_queries: int = 2
+    """Queries one client may have running at once (429 above it; 0: no limit)."""
+    client_query_seconds: float = 60.0
+    """Seconds of query time one client may use in a minute (429 above it; 0: no limit), as WDQS allows."""
+    client_header: str | None = None
+    """Behind a proxy: the header naming the client (its first value, e.g. X-Forwarded-For); else the address."""
+    max_workers: int | None = None
+    """Query workers the pool may grow to when all are busy (default: twice ``workers``), so that one client's
+    runaways never leave the others without a worker."""
     write_lock_wait: float = 60.0
     """Seconds a write (build, load, update, graph store) waits for the one in progress before it fails."""
     max_query_length: int = SyntaxLimits.max_length
@@ -142,7 +151,7 @@ def _coerce(name: str, value: Any) -> Any:
         return tuple(value) if name == "service_allowlist" else value
     if kind == "bool":
         return value.strip().lower() in {"1", "true", "yes", "on"}
-    if kind == "int":
+    if kind in ("int", "int | None"):
         return int(value)
     if kind == "float":
         return float(value)

@@ -65,7 +65,8 @@ def cached_answer(key: tuple, make: Callable[[bool], Query], **note) -> Response
         return response
     accesslog.note(cache="hit" if found else "miss", **note)
     if found is None:
-        found = rt.engine.query(make(compress))
+        with rt.limits.running(rt.limits.client_of(request)):  # 429 when the client is over a limit
+            found = rt.engine.query(make(compress))
         if found.remote:
             accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version,
                            cache="bypass")

@@ -17,6 +17,7 @@ from flask import current_app, request
 from ..config import Config
 from ..kg.engine import Engine
 from .cache import AnswerCache
+from .fairness import ClientLimits
 from .conditional import mtime_to_datetime
 
 if TYPE_CHECKING:
@@ -36,12 +37,16 @@ class Runtime:
 
     metrics: Metrics | None = None
     """Set by ``start``; a field so the app's registry lives and dies with the runtime."""
+    limits: ClientLimits | None = None
+    """Per-client limits on running queries (see ``fairness``); set by ``start``."""
 
     @classmethod
     def start(cls, config: Config, engine: Engine) -> "Runtime":
         from .metrics import Metrics
 
-        return cls(config, engine, AnswerCache(config.cache_entries, config.cache_bytes), metrics=Metrics(engine.version))
+        metrics = Metrics(engine)
+        return cls(config, engine, AnswerCache(config.cache_entries, config.cache_bytes), metrics=metrics,
+                   limits=ClientLimits(config, on_refusal=lambda limit: metrics.client_refusals.labels(limit).inc()))
 
     def version(self) -> str:
         return self.engine.version()

@@ -119,6 +119,10 @@ class Engine(ABC):
     @abstractmethod
     def describe(self) -> EngineInfo: ...
 
+    def workload(self) -> dict[str, int]:
+        """Gauges of what the engine is doing now (``workers``, ``busy``, ``waiting`` jobs), where it knows."""
+        return {}
+
     def close(self) -> None:
         """Free what the engine holds (processes, open stores); safe to call twice."""
 

@@ -37,7 +37,8 @@ class LocalEngine(Engine):
         self.store_dir = store_dir or StoreDir(config.store, config.write_lock_wait)
         network = config.worker_network
         self.readers = WorkerPool(self.store_dir.root, config.workers, name="reader",
-                                  memory_bytes=config.reader_memory_bytes, network=network)
+                                  memory_bytes=config.reader_memory_bytes, network=network,
+                                  max_size=config.max_workers or 2 * config.workers)
         self.writer = WorkerPool(self.store_dir.root, 1, name="writer", network=network,
                                  lock_wait=config.write_lock_wait) if config.write_token else None
         pools = [p for p in (self.readers, self.writer) if p is not None]
@@ -85,6 +86,10 @@ class LocalEngine(Engine):
     def describe(self) -> EngineInfo:
         return EngineInfo("local", str(self.store_dir.root), self.version(), (
             ("readers", str(len(self.readers.pids()))), ("writer", "yes" if self.writer else "no")))
+
+    def workload(self) -> dict[str, int]:
+        pool = self.readers
+        return {"workers": len(pool.pids()), "busy": pool.busy(), "waiting": pool.waiting}
 
     def close(self) -> None:
         for pool in (self.readers, self.writer):

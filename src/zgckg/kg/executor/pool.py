@@ -101,12 +101,18 @@ class WorkerPool:
     START_TIMEOUT = 60.0
 
     def __init__(self, store_root: Path, size: int, *, name: str = "reader", memory_bytes: int = 0,
-                 network: bool = False, lock_wait: float = LOCK_WAIT):
+                 network: bool = False, lock_wait: float = LOCK_WAIT, max_size: int | None = None):
         self.store_root = str(store_root)
         self.lock_wait = lock_wait
         self.memory_bytes = memory_bytes
         self.network = network
         self.size = max(1, size)
+        self.max_size = max(self.size, max_size or self.size)
+        """When every worker is busy, the pool starts more, up to this many, and lets the extra ones go once
+        the rush is over: so long-running jobs of some clients do not leave the others waiting."""
+        self._starting = 0
+        self.waiting = 0
+        """Jobs waiting for a worker now."""
         self.name = name
         self.spool_dir = Path(tempfile.mkdtemp(prefix=f"zgckg-{name}-spool-"))
         self._spool_prefix = f"{self.spool_dir}{os.sep}{os.getpid()}-"
@@ -177,8 +183,24 @@ class WorkerPool:
             _remove_spool(job)
             self._note_crash(worker, key, job)
             raise WorkerLost() from None
-        self._idle.put(worker)
+        self._give_back(worker)
         return _unpack(reply)
+
+    def busy(self) -> int:
+        """Workers running a job now."""
+        with self._lock:
+            return max(0, len(self._all) - self._idle.qsize())
+
+    def _give_back(self, worker: _Worker) -> None:
+        """Back to the idle workers; an extra one (beyond ``size``) ends when enough others are idle."""
+        with self._lock:
+            surplus = len(self._all) > self.size and self._idle.qsize() >= self.size
+            if surplus:
+                self._all.discard(worker)
+        if surplus:
+            worker.stop()
+        else:
+            self._idle.put(worker)
 
     def _take(self, deadline: float, timeout: float) -> _Worker:
         """A free worker that is still alive (one that died while idle is replaced, not handed a job)."""
@@ -187,12 +209,29 @@ class WorkerPool:
             if left <= 0:
                 raise QueryTimeout(timeout)
             try:
-                worker = self._idle.get(timeout=left)
+                worker = self._idle.get_nowait()
             except queue.Empty:
-                raise WorkersBusy(self.size, timeout) from None
+                self._grow()
+                with self._lock:
+                    self.waiting += 1
+                try:
+                    worker = self._idle.get(timeout=left)
+                except queue.Empty:
+                    raise WorkersBusy(len(self._all), timeout) from None
+                finally:
+                    with self._lock:
+                        self.waiting -= 1
             if worker.process.is_alive():
                 return worker
             self._replace(worker)
+
+    def _grow(self) -> None:
+        """Start one more worker when all are busy and the ceiling allows; it joins the idle ones when ready."""
+        with self._lock:
+            if self._closed or len(self._all) + self._starting >= self.max_size:
+                return
+            self._starting += 1
+        threading.Thread(target=self._add_worker, kwargs={"counted": True}, daemon=True).start()
 
     def _note_crash(self, worker: _Worker, key: str | None, job: Any) -> None:
         """A job whose worker crashed (a signal such as SIGSEGV, not a kill from outside) is never run again:
@@ -215,20 +254,24 @@ class WorkerPool:
             worker.stop()
         shutil.rmtree(self.spool_dir, ignore_errors=True)
 
-    def _add_worker(self) -> None:
+    def _add_worker(self, counted: bool = False) -> None:
+        """Start a worker and make it idle; ``counted`` when ``_grow`` already counted it as starting."""
         worker = _Worker(self._ctx, self.store_root, self.memory_bytes, not self.network, self.lock_wait)
         failure = worker.wait_ready(self.START_TIMEOUT)
-        if failure is not None:
-            log.error("a %s worker (pid %s) did not start: %s", self.name, worker.pid, failure)
-            with self._lock:
+        with self._lock:
+            if counted:
+                self._starting -= 1
+            if failure is not None:
                 self._failures.append(failure)
+            elif self._closed:
+                failure = "the pool closed"
+            else:
+                self._all.add(worker)
+        if failure is not None:
+            if failure != "the pool closed":
+                log.error("a %s worker (pid %s) did not start: %s", self.name, worker.pid, failure)
             worker.kill()
             return
-        with self._lock:
-            if self._closed:
-                worker.stop()
-                return
-            self._all.add(worker)
         self._idle.put(worker)
 
     def _replace(self, worker: _Worker, *, killed: bool = False) -> None:
