@@ -334,9 +334,9 @@ def stop(child: subprocess.Popen) -> None:
         raise AssertionError("zgckg serve did not stop on SIGTERM") from None
 
 
-def test_serve_with_a_new_store_directory_serves_an_empty_store(mini_config):
+def test_serve_with_a_new_store_directory_and_create_serves_an_empty_store(mini_config):
     port = free_port()
-    with serving(mini_env(mini_config), "--store", str(mini_config.store), "--port", str(port)) as child:
+    with serving(mini_env(mini_config), "--store", str(mini_config.store), "--create", "--port", str(port)) as child:
         try:
             assert ask_served(port, "ASK { ?s ?p ?o }", child) is False
         finally:
