@@ -154,3 +154,20 @@ def test_the_paths_page_shows_each_quote_in_its_sentence(project_client):
     assert 'href="/id/tsinghua-university"' in page and 'href="/id/haidian-park"' in page
     assert "<mark>" in page and 'href="/source/sentence/' in page
     assert project_client.get("/paths", query_string={"from": "没有这个名字的东西", "to": "海淀园"}).status_code == 404
+
+
+def test_a_neighbourhood_past_its_size_or_time_is_refused_naming_the_limit(project_built, monkeypatch):
+    from zgckg.errors import ExplorationTooBroad
+    from zgckg.kg.engine.inprocess import InProcessEngine
+    from zgckg.kg.explore import neighbourhood as module
+    from zgckg.kg.store import StoreDir
+
+    engine = InProcessEngine(project_built, StoreDir(project_built.store))
+    try:
+        monkeypatch.setattr(module, "MAX_EDGES", 10)
+        with pytest.raises(ExplorationTooBroad, match="neighbourhood of <https://w3id.org/zgckg/id/haidian-park>.*10 relations"):
+            module.neighbourhood(engine, ZG + "haidian-park")
+        with pytest.raises(ExplorationTooBroad, match="time limit"):
+            module.neighbourhood(engine, ZG + "xiaomi", seconds=0.0)
+    finally:
+        engine.close()

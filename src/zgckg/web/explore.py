@@ -14,13 +14,14 @@ and its evidence (quote, sentence id, offsets) or its curation note; inferred ed
 from __future__ import annotations
 
 import json
+import time
 
 from flask import Blueprint, Response, jsonify, request
 from markupsafe import Markup
 
 from ..kg.explore.neighbourhood import VIEWS, Subgraph, neighbourhood, view
 from ..kg.explore.paths import MAX_HOPS, MAX_LIMIT, Bounds, Step, find_paths
-from ..kg.explore.relations import Edge, Why
+from ..kg.explore.relations import Edge, Why, names
 from ..kg.linked.search import label_index
 from ..namespaces import PREFIXES, is_absolute_iri
 from .errors import HttpError
@@ -35,9 +36,13 @@ bp = Blueprint("explore", __name__)
 def api_paths() -> Response:
     source, target = _iri("from"), _iri("to")
     bounds, exclude, inferred = _bounds(), _excluded(), _flag("inferred")
-    return cached(("paths", source, target, bounds, exclude, inferred),
-                  lambda: jsonify({"paths": _paths_json(find_paths(
-                      runtime().engine, source, target, bounds=bounds, exclude=exclude, inferred=inferred))}))
+
+    def answer() -> Response:
+        found = find_paths(runtime().engine, source, target, bounds=bounds, exclude=exclude, inferred=inferred)
+        labels = _labels(found, bounds)
+        return jsonify({"paths": [{"edges": [_step_json(step, labels) for step in path]} for path in found]})
+
+    return cached(("paths", source, target, bounds, exclude, inferred), answer)
 
 
 @bp.route("/paths", methods=["GET", "HEAD"])
@@ -48,7 +53,7 @@ def paths_page() -> Response:
     source, target = _iri("from", names=True), _iri("to", names=True)
     bounds, exclude, inferred = _bounds(), _excluded(), _flag("inferred")
     found = find_paths(runtime().engine, source, target, bounds=bounds, exclude=exclude, inferred=inferred)
-    labels = label_index(runtime().engine).labels
+    labels = _labels(found, bounds, {source, target})
     return render("paths.html", given=given, found=found, source=source, target=target, labels=labels,
                   examples=EXAMPLES, max_hops=bounds.max_hops)
 
@@ -56,21 +61,25 @@ def paths_page() -> Response:
 @bp.route("/api/neighbourhood", methods=["GET", "HEAD"])
 def api_neighbourhood() -> Response:
     iri, inferred = _iri("iri"), _flag("inferred")
+    seconds = runtime().config.timeout
     return cached(("neighbourhood", iri, inferred),
-                  lambda: jsonify(_subgraph_json(neighbourhood(runtime().engine, iri, inferred=inferred))))
+                  lambda: jsonify(_subgraph_json(neighbourhood(runtime().engine, iri, inferred=inferred, seconds=seconds))))
 
 
 @bp.route("/api/views/<name>", methods=["GET", "HEAD"])
 def api_view(name: str) -> Response:
     if name not in VIEWS:
         raise HttpError(404, f"no view {name[:80]!r}; the views are: {', '.join(VIEWS)}")
-    return cached(("view", name), lambda: jsonify(_subgraph_json(view(runtime().engine, name))))
+    seconds = runtime().config.timeout
+    return cached(("view", name), lambda: jsonify(_subgraph_json(view(runtime().engine, name, seconds=seconds))))
 
 
 @bp.route("/explore", methods=["GET", "HEAD"])
 def explore_page() -> Response:
     iri = _iri("iri", names=True) if request.args.get("iri") else None
-    labels = label_index(runtime().engine).labels
+    labels = {}
+    if iri:
+        labels = {iri: names(runtime().engine, [iri], deadline=time.monotonic() + runtime().config.timeout)[iri].labels}
     return render("explore.html", start=iri, view_name=None, labels=labels, views=VIEWS,
                   config_json=_config_json({"iri": iri}))
 
@@ -95,9 +104,11 @@ EXAMPLES = (
 # --- the JSON shapes ---------------------------------------------------------------------------------
 
 
-def _paths_json(paths: list[list[Step]]) -> list[dict]:
-    labels = label_index(runtime().engine).labels
-    return [{"edges": [_step_json(step, labels) for step in path]} for path in paths]
+def _labels(paths: list[list[Step]], bounds: Bounds, also: set[str] = frozenset()) -> dict[str, dict[str, str]]:
+    """Labels of the resources and properties the paths name (only those: a large store has too many)."""
+    iris = set(also) | {i for path in paths for s in path for i in (s.edge.subject, s.edge.predicate, s.edge.object)}
+    found = names(runtime().engine, iris, deadline=time.monotonic() + bounds.seconds)
+    return {iri: n.labels for iri, n in found.items()}
 
 
 def _step_json(step: Step, labels: dict) -> dict:
@@ -117,7 +128,12 @@ def _edge_json(edge: Edge, why: Why, labels: dict) -> dict:
 
 
 def _subgraph_json(graph: Subgraph) -> dict:
-    labels = label_index(runtime().engine).labels
+    labels = {n.iri: n.labels for n in graph.nodes}
+    labels.update({n.kind: n.kind_labels for n in graph.nodes if n.kind})
+    predicates = {e.predicate for e, _ in graph.edges} - labels.keys()
+    if predicates:
+        found = names(runtime().engine, predicates, deadline=time.monotonic() + runtime().config.timeout)
+        labels.update({iri: n.labels for iri, n in found.items()})
     base = runtime().config.iri_base
     return {
         "nodes": [{"iri": n.iri, "path": local_path(n.iri, base), "labels": n.labels, "class": n.kind,

@@ -7,15 +7,15 @@ node by asking for its neighbourhood and merging the answer in.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ...errors import ResourceNotFound
+from ...errors import ExplorationTooBroad, ResourceNotFound
 from ...namespaces import GRAPH_INFERRED, ONTOLOGY
-from ..linked.search import label_index
 from ..linked.select import PerVersion, bindings, iri_ref
 from .paths import exists
-from .relations import Edge, Why, edges_around, why
+from .relations import Edge, Why, edges_around, left, names, why
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -51,6 +51,11 @@ VIEWS = {
 }
 
 
+MAX_EDGES = 2000
+"""The most relations a neighbourhood or a view may have: more could not be drawn, and their evidence alone
+would take many queries. A hub past it is refused (ExplorationTooBroad), never cut short."""
+
+
 @dataclass(frozen=True)
 class Node:
     iri: str
@@ -65,11 +70,13 @@ class Subgraph:
     edges: list[tuple[Edge, Why]]
 
 
-def neighbourhood(engine: Engine, iri: str, *, inferred: bool = False, timeout: float | None = None) -> Subgraph:
-    if not exists(engine, iri, timeout=timeout):
+def neighbourhood(engine: Engine, iri: str, *, inferred: bool = False, seconds: float = 30.0) -> Subgraph:
+    deadline = time.monotonic() + seconds
+    what = f"the neighbourhood of <{iri}>"
+    if not exists(engine, iri, deadline=deadline, what=what):
         raise ResourceNotFound(iri)
-    edges = edges_around(engine, [iri], inferred=inferred, timeout=timeout)
-    return _subgraph(engine, edges, {iri}, timeout)
+    edges = edges_around(engine, [iri], inferred=inferred, deadline=deadline, what=what)
+    return _subgraph(engine, edges, {iri}, deadline, what)
 
 
 _VIEW = """
@@ -77,31 +84,31 @@ SELECT DISTINCT ?s ?p ?o WHERE {{
   VALUES ?p {{ {predicates} }}
   GRAPH ?h {{ ?s a {cls} }}
   GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?o) && ?g != <{inferred}>)
-}}"""
+}} LIMIT {limit}"""
 
 _VIEWS: PerVersion[Subgraph] = PerVersion()
 
 
-def view(engine: Engine, name: str, *, timeout: float | None = None) -> Subgraph:
+def view(engine: Engine, name: str, *, seconds: float = 30.0) -> Subgraph:
     """A ready-made view (a key of VIEWS): every asserted edge of its properties from its class."""
     spec = VIEWS[name]
 
     def read() -> Subgraph:
+        deadline = time.monotonic() + seconds
+        what = f"the view {name}"
         text = _VIEW.format(predicates=" ".join(iri_ref(p) for p in spec.predicates), cls=iri_ref(spec.subject_class),
-                            inferred=GRAPH_INFERRED)
+                            inferred=GRAPH_INFERRED, limit=MAX_EDGES + 1)
         edges = [Edge(r["s"]["value"], r["p"]["value"], r["o"]["value"], False)
-                 for r in bindings(engine, text, timeout=timeout)]
-        return _subgraph(engine, edges, set(), timeout)
+                 for r in bindings(engine, text, timeout=left(deadline, what))]
+        return _subgraph(engine, edges, set(), deadline, what)
 
     return _VIEWS.get(engine, name, read)
 
 
-def _subgraph(engine: Engine, edges: list[Edge], always: set[str], timeout: float | None) -> Subgraph:
-    index = label_index(engine)
-    reasons = why(engine, edges, timeout=timeout)
-    iris = always | {e.subject for e in edges} | {e.object for e in edges}
-    nodes = []
-    for iri in sorted(iris):
-        kind = index.kinds.get(iri)
-        nodes.append(Node(iri, index.labels.get(iri, {}), kind, index.labels.get(kind, {}) if kind else {}))
+def _subgraph(engine: Engine, edges: list[Edge], always: set[str], deadline: float, what: str) -> Subgraph:
+    if len(edges) > MAX_EDGES:
+        raise ExplorationTooBroad(what, f"{MAX_EDGES} relations")
+    reasons = why(engine, edges, deadline=deadline, what=what)
+    found = names(engine, always | {e.subject for e in edges} | {e.object for e in edges}, deadline=deadline, what=what)
+    nodes = [Node(iri, n.labels, n.kind, n.kind_labels) for iri, n in sorted(found.items())]
     return Subgraph(nodes, [(e, reasons.get(e.triple, Why())) for e in edges])

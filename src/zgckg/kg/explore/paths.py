@@ -8,8 +8,9 @@ target's likewise collects every edge such a path can use. On the edges found, Y
 (networkx's ``shortest_simple_paths``) lists simple paths shortest first. Two relations between the same
 pair (co-built by and initiated by) make two paths.
 
-Bounded on a large graph: each side stops growing past ``max_edges`` edges or the time budget, and the
-search fails with ``ExplorationTooBroad`` naming the limit rather than running on. Hubs (the park, the
+Bounded on a large graph: each side stops growing past ``max_edges`` edges, every query of the search
+shares one deadline (``Bounds.seconds`` from the start), and past either the search fails with
+``ExplorationTooBroad`` naming the limit rather than running on. Hubs (the park, the
 district) are in almost every short path; ``exclude`` keeps them out (they are neither expanded nor
 passed through).
 """
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import ExplorationTooBroad, ResourceNotFound
 from ..linked.select import bindings, iri_ref
-from .relations import Edge, Why, edges_around, why
+from .relations import Edge, Why, edges_around, left, why
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 MAX_HOPS = 6
 """The most hops a path search may be asked for: beyond it nearly everything connects to everything."""
 MAX_LIMIT = 50
+WHAT = "the path search"
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,8 @@ class Bounds:
 _EXISTS = "SELECT ?x WHERE {{ {{ {r} ?p ?x }} UNION {{ ?x ?p {r} }} }} LIMIT 1"
 
 
-def exists(engine: Engine, iri: str, *, timeout: float | None = None) -> bool:
-    return bool(bindings(engine, _EXISTS.format(r=iri_ref(iri)), timeout=timeout))
+def exists(engine: Engine, iri: str, *, deadline: float, what: str = "the exploration") -> bool:
+    return bool(bindings(engine, _EXISTS.format(r=iri_ref(iri)), timeout=left(deadline, what)))
 
 
 def find_paths(engine: Engine, source: str, target: str, *, bounds: Bounds = Bounds(), exclude: frozenset[str] = frozenset(),
@@ -65,7 +67,7 @@ def find_paths(engine: Engine, source: str, target: str, *, bounds: Bounds = Bou
 
     deadline = time.monotonic() + bounds.seconds
     for end in (source, target):
-        if not exists(engine, end, timeout=bounds.seconds):
+        if not exists(engine, end, deadline=deadline, what=WHAT):
             raise ResourceNotFound(end)
     if source == target:
         return []
@@ -94,11 +96,10 @@ def find_paths(engine: Engine, source: str, target: str, *, bounds: Bounds = Bou
                 walks.append([(a, b, e) for (a, b), e in zip(zip(nodes, nodes[1:]), choice)])
                 if len(walks) >= bounds.limit:
                     break
-            if time.monotonic() > deadline:
-                raise ExplorationTooBroad("the path search", f"its time budget of {bounds.seconds:g} s")
+            left(deadline, WHAT)
     except nx.NetworkXNoPath:
         return []
-    reasons = why(engine, {e for walk in walks for _, _, e in walk}, timeout=bounds.seconds)
+    reasons = why(engine, {e for walk in walks for _, _, e in walk}, deadline=deadline, what=WHAT)
     return [[Step(e, e.subject == a, reasons.get(e.triple, Why())) for a, _, e in walk] for walk in walks]
 
 
@@ -109,10 +110,7 @@ def _grow(engine: Engine, start: str, radius: int, exclude: frozenset[str], infe
     for _ in range(radius):
         if not frontier:
             return
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise ExplorationTooBroad("the path search", f"its time budget of {bounds.seconds:g} s")
-        found = edges_around(engine, frontier, inferred=inferred, timeout=left)
+        found = edges_around(engine, frontier, inferred=inferred, deadline=deadline, what=WHAT)
         nxt = set()
         for edge in found:
             edges.setdefault(edge.triple, edge)
@@ -121,5 +119,5 @@ def _grow(engine: Engine, start: str, radius: int, exclude: frozenset[str], infe
                     seen.add(node)
                     nxt.add(node)
         if len(edges) > bounds.max_edges:
-            raise ExplorationTooBroad("the path search", f"{bounds.max_edges} relations")
+            raise ExplorationTooBroad(WHAT, f"{bounds.max_edges} relations")
         frontier = nxt

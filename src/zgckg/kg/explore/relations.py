@@ -12,11 +12,13 @@ only the inferred graph does. An inferred edge between two resources that an ass
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ...namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY
+from ...errors import ExplorationTooBroad
+from ...namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from ..linked.select import PerVersion, bindings, iri_ref
 
 if TYPE_CHECKING:
@@ -84,16 +86,24 @@ SELECT DISTINCT ?g ?s ?p ?o WHERE {{
 }}"""
 
 
-def edges_around(engine: Engine, nodes: Iterable[str], *, inferred: bool = False,
-                 timeout: float | None = None) -> list[Edge]:
-    """Every relation edge touching one of ``nodes``, in either direction."""
+def left(deadline: float, what: str) -> float:
+    """Seconds left before ``deadline`` (monotonic) for the next query; ExplorationTooBroad past it."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise ExplorationTooBroad(what, "its time limit")
+    return remaining
+
+
+def edges_around(engine: Engine, nodes: Iterable[str], *, inferred: bool = False, deadline: float,
+                 what: str = "the exploration") -> list[Edge]:
+    """Every relation edge touching one of ``nodes``, in either direction; all queries end by ``deadline``."""
     predicates = " ".join(iri_ref(p) for p in sorted(relation_predicates(engine)))
     nodes = sorted(set(nodes))
     found: dict[tuple[str, str, str], bool] = {}
     for start in range(0, len(nodes), CHUNK):
         text = _EDGES.format(nodes=" ".join(iri_ref(n) for n in nodes[start:start + CHUNK]), predicates=predicates,
                              only_asserted="" if inferred else f"&& ?g != <{GRAPH_INFERRED}>")
-        for row in bindings(engine, text, timeout=timeout):
+        for row in bindings(engine, text, timeout=left(deadline, what)):
             key = (row["s"]["value"], row["p"]["value"], row["o"]["value"])
             found[key] = found.get(key, True) and row["g"]["value"] == GRAPH_INFERRED
     asserted_pairs = {frozenset((s, o)) for (s, _, o), only_inferred in found.items() if not only_inferred}
@@ -113,13 +123,14 @@ SELECT ?s ?p ?o ?curated ?note ?quote ?start ?end ?sentence ?text ?offset WHERE 
 }}"""
 
 
-def why(engine: Engine, edges: Iterable[Edge], *, timeout: float | None = None) -> dict[tuple[str, str, str], Why]:
+def why(engine: Engine, edges: Iterable[Edge], *, deadline: float,
+        what: str = "the exploration") -> dict[tuple[str, str, str], Why]:
     """Each asserted edge's evidence and curation note (inferred edges have none: the reasoner added them)."""
     triples = sorted({e.triple for e in edges if not e.inferred})
     found: dict[tuple[str, str, str], Why] = {t: Why() for t in triples}
     for start in range(0, len(triples), CHUNK):
         rows = " ".join(f"({iri_ref(s)} {iri_ref(p)} {iri_ref(o)})" for s, p, o in triples[start:start + CHUNK])
-        for row in bindings(engine, _WHY.format(rows=rows), timeout=timeout):
+        for row in bindings(engine, _WHY.format(rows=rows), timeout=left(deadline, what)):
             reason = found[row["s"]["value"], row["p"]["value"], row["o"]["value"]]
             if "curated" in row:
                 reason.curated = reason.curated or row["curated"]["value"] in ("true", "1")
@@ -133,3 +144,40 @@ def why(engine: Engine, edges: Iterable[Edge], *, timeout: float | None = None) 
     for reason in found.values():
         reason.evidence.sort(key=lambda q: q.start)
     return found
+
+
+@dataclass(frozen=True)
+class Names:
+    """Labels and asserted class of a resource (and the class's labels), for drawing it."""
+
+    labels: dict[str, str]
+    kind: str | None = None
+    kind_labels: dict[str, str] = field(default_factory=dict)
+
+
+_NAMES = f"""
+SELECT ?x ?label ?class ?classLabel WHERE {{{{
+  VALUES ?x {{{{ {{iris}} }}}}
+  {{{{ GRAPH ?g {{{{ ?x rdfs:label ?label }}}} }}}}
+  UNION {{{{ GRAPH <{GRAPH_ASSERTED}> {{{{ ?x a ?class }}}} OPTIONAL {{{{ GRAPH ?h {{{{ ?class rdfs:label ?classLabel }}}} }}}} }}}}
+}}}}"""
+
+
+def names(engine: Engine, iris: Iterable[str], *, deadline: float, what: str = "the exploration") -> dict[str, Names]:
+    """The labels and class of each IRI (only those asked for: a label index of a large store would not fit)."""
+    wanted = sorted(set(iris))
+    labels: dict[str, dict[str, str]] = {iri: {} for iri in wanted}
+    kinds: dict[str, str] = {}
+    kind_labels: dict[str, dict[str, str]] = {}
+    for start in range(0, len(wanted), CHUNK):
+        text = _NAMES.format(iris=" ".join(iri_ref(i) for i in wanted[start:start + CHUNK]))
+        for row in bindings(engine, text, timeout=left(deadline, what)):
+            iri = row["x"]["value"]
+            if "label" in row:
+                labels[iri].setdefault(row["label"].get("xml:lang", ""), row["label"]["value"])
+            if "class" in row:
+                kinds.setdefault(iri, row["class"]["value"])
+                if "classLabel" in row:
+                    kind_labels.setdefault(row["class"]["value"], {}).setdefault(
+                        row["classLabel"].get("xml:lang", ""), row["classLabel"]["value"])
+    return {iri: Names(labels[iri], kinds.get(iri), kind_labels.get(kinds.get(iri), {})) for iri in wanted}

@@ -20,6 +20,8 @@ from .select import PerVersion, select
 if TYPE_CHECKING:
     from ..engine import Engine
 
+MAX_LABELS = 5_000_000
+"""Labels the index may hold (about 1 GB in memory): a store with more needs a search engine of its own."""
 MAX_QUERY = 200
 """Characters a search may have: no label is longer, so a longer query can only match nothing."""
 
@@ -120,5 +122,5 @@ def label_index(engine: Engine) -> LabelIndex:
 
 def _build(engine: Engine) -> LabelIndex:
     rows = [(r["x"].value, r["kind"].value, r["l"].lang or "", r["l"].value, r["class"].value if "class" in r else None)
-            for r in select(engine, _QUERY)]
+            for r in select(engine, _QUERY, max_rows=MAX_LABELS)]
     return LabelIndex(rows)

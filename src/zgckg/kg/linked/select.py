@@ -46,18 +46,20 @@ class Term(NamedTuple):
 Row = dict[str, Term]
 
 
-def select(engine: Engine, text: str, *, timeout: float | None = None) -> list[Row]:
+def select(engine: Engine, text: str, *, timeout: float | None = None, max_rows: int | None = None) -> list[Row]:
     """The rows of a SELECT (the project's prefixes predeclared, as for every query)."""
-    return [{name: Term.from_json(cell) for name, cell in row.items()} for row in bindings(engine, text, timeout=timeout)]
+    return [{name: Term.from_json(cell) for name, cell in row.items()}
+            for row in bindings(engine, text, timeout=timeout, max_rows=max_rows)]
 
 
-def bindings(engine: Engine, text: str, *, timeout: float | None = None) -> list[dict[str, dict]]:
+def bindings(engine: Engine, text: str, *, timeout: float | None = None,
+             max_rows: int | None = None) -> list[dict[str, dict]]:
     """The rows of a SELECT as the SPARQL JSON results format writes them, for readers that make
-    hundreds of rows and convert only the cells they need."""
+    hundreds of rows and convert only the cells they need. ``max_rows`` defaults to the configured cap."""
     from ..engine import Query
 
     limit = engine.config.timeout if timeout is None else timeout
-    answer = engine.query(Query(text, SOLUTIONS[0], timeout=limit))
+    answer = engine.query(Query(text, SOLUTIONS[0], timeout=limit, max_rows=max_rows or engine.config.max_rows))
     return json.loads(answer.content())["results"]["bindings"]
 
 
