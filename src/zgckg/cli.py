@@ -377,6 +377,15 @@ def stats(store: Path | None) -> None:
 @click.option("--max-triple-patterns", type=click.IntRange(min=1), default=None, metavar="N",
               help="Triple patterns a query or update may have, INSERT/DELETE DATA aside (400 above it). "
                    "Default: 2000.")
+@click.option("--client-queries", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Queries one client may have running at once (429 above it; 0: no limit). Default: 2.")
+@click.option("--client-query-seconds", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Seconds of query time one client may use a minute (429 above it; 0: no limit). Default: 60.")
+@click.option("--client-header", default=None, metavar="HEADER",
+              help="Behind a proxy: the header naming the client (its first value, e.g. X-Forwarded-For). "
+                   "Default: the remote address.")
+@click.option("--max-workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Query workers the pool may grow to when all are busy. Default: twice --workers.")
 @click.option("--public-base", default=None, metavar="URL",
               help="The URL this service is reached at, behind a proxy or a redirect service (used in VoID, DCAT "
                    "and the sitemap). Default: the host each request came to.")
