@@ -273,3 +273,16 @@ def browser():
     driver = start_browser()
     yield driver
     driver.quit()
+
+
+# --- a private Virtuoso (scripts/virtuoso) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def virtuoso():
+    """Debian's Virtuoso on free loopback ports, one per session (see tests/virtuoso.py): anonymous read-only
+    ``sparql``, digest-authenticated ``update`` and ``store``, at most 10,000 rows per result."""
+    from virtuoso import Virtuoso
+
+    with Virtuoso(max_rows=10000) as server:
+        yield server
