@@ -111,11 +111,13 @@ def test_the_limits_are_settings_of_serve(tmp_path):
 
 def test_under_overload_every_answer_comes_within_the_time_limit_plus_a_little(tmp_path):
     """Twelve runaway queries at once on one worker: time spent waiting for a thread or a worker counts
-    toward each request's limit, so none is answered later than the limit plus a small constant."""
+    toward each request's limit, so none is answered later than the limit plus a small constant. (The
+    per-client limits are off and the pool may not grow: this is about one worker's queue.)"""
     from concurrent.futures import ThreadPoolExecutor
 
     store_dir = build_web_store(tmp_path / "store")
-    process, url = start_server(store_dir.root, "--workers", "1", "--timeout", "1")
+    process, url = start_server(store_dir.root, "--workers", "1", "--max-workers", "1", "--timeout", "1",
+                                "--client-queries", "0")
     cross_product = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(8)) + " }"
 
     def ask(_):

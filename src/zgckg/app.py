@@ -34,9 +34,13 @@ BLUEPRINTS: tuple[Blueprint, ...] = (home.bp, sparql.bp, update.bp, graphstore.b
 
 def create_app(config: Config | Mapping[str, Any] | None = None, *, store: StoreDir | Path | None = None,
                engine: Engine | None = None) -> Flask:
-    """The app over ``engine``; by default the local engine (worker processes) over ``store`` or the
-    configured store directory."""
+    """The app over ``engine``; by default the remote store ``config.engine`` names, or else the local
+    engine (worker processes) over ``store`` or the configured store directory."""
     config = _config(config)
+    if engine is None and config.engine:
+        from .kg.engine.remote import RemoteEngine
+
+        engine = RemoteEngine(config)
     if engine is None:
         store_dir = store if isinstance(store, StoreDir) else StoreDir(Path(store) if store else config.store)
         engine = LocalEngine(config, store_dir)

@@ -36,6 +36,23 @@ STORE_HELP = (
 )
 
 
+def engine_options(command: Callable) -> Callable:
+    """--engine and its companions: serve, query or publish to a remote store instead of the embedded one."""
+    options = (
+        click.option("--engine", default=None, metavar="URL",
+                     help="A remote store's SPARQL query endpoint (e.g. Virtuoso's http://127.0.0.1:8890/sparql) "
+                          "instead of the embedded store; credentials for writes from ZGCKG_ENGINE_USER and "
+                          "ZGCKG_ENGINE_PASSWORD."),
+        click.option("--engine-kind", type=click.Choice(["virtuoso", "generic"]), default=None,
+                     help="What the remote store is (where its other endpoints are). Default: virtuoso."),
+        click.option("--engine-update", default=None, metavar="URL", help="Its SPARQL Update endpoint, if not inferred."),
+        click.option("--engine-store", default=None, metavar="URL", help="Its graph store endpoint, if not inferred."),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def store_option(command: Callable) -> Callable:
     return click.option(
         "--store",
@@ -71,10 +88,16 @@ def make_config(**overrides: Any) -> Config:
 
 @contextmanager
 def open_engine(config: Config) -> Iterator[Engine]:
-    """The store of ``config`` read and written in this process, closed when done."""
-    from .kg.engine.inprocess import InProcessEngine
+    """The store of ``config`` (read and written in this process, or the remote store ``--engine`` names),
+    closed when done."""
+    if config.engine:
+        from .kg.engine.remote import RemoteEngine
 
-    engine = InProcessEngine(config)
+        engine: Engine = RemoteEngine(config)
+    else:
+        from .kg.engine.inprocess import InProcessEngine
+
+        engine = InProcessEngine(config)
     try:
         yield engine
     finally:
@@ -113,8 +136,9 @@ def main() -> None:
               help="OWL 2 RL as SPARQL rules inside Oxigraph (fast; tested to infer exactly what owlrl infers "
                    "on the project's data), or owlrl itself.")
 @click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
+@engine_options
 @reports_errors
-def build(store: Path | None, reasoner: str, progress: bool | None) -> None:
+def build(store: Path | None, reasoner: str, progress: bool | None, **engine: Any) -> None:
     """Build the store from ontology/, data/turtle/ and the report.
 
     Parses every file (a syntax error stops the build with file:line: message), validates the data
@@ -124,10 +148,12 @@ def build(store: Path | None, reasoner: str, progress: bool | None) -> None:
     serving. Graphs added with `zgckg load` are carried over. Ends with triples per graph and seconds per stage.
     """
     from .kg.build import build as run_build
+    from .kg.publish import build_remote
 
-    config = make_config(store=store)
+    config = make_config(store=store, **engine)
     show = progress_printer(sys.stderr.isatty() if progress is None else progress)
-    built = run_build(config, progress=show, reasoner=_reasoner(reasoner))
+    run = build_remote if config.engine else run_build
+    built = run(config, progress=show, reasoner=_reasoner(reasoner))
     click.echo(build_summary(built))
 
 
@@ -209,9 +235,10 @@ def locate(quote: str) -> None:
 @click.option("--service-allow", "service_allow", multiple=True, metavar="HOST",
               help="A host SERVICE may contact (repeatable), as for `zgckg serve`. Default: none.")
 @store_option
+@engine_options
 @reports_errors
 def query(query_or_file: str, fmt: str, params: tuple[str, ...], union: bool, service_allow: tuple[str, ...],
-          store: Path | None) -> None:
+          store: Path | None, **engine: Any) -> None:
     """Run a SPARQL query against the store and print its results.
 
     QUERY_OR_FILE is a query, the path of a .rq file, or - for standard input. The project's prefixes
@@ -222,10 +249,10 @@ def query(query_or_file: str, fmt: str, params: tuple[str, ...], union: bool, se
     from .kg.results import FormatMismatch, run_query
 
     text, bound = _query_and_bindings(query_or_file, params)
-    config = make_config(store=store, service_allowlist=service_allow or None, union_default_graph=union)
-    with open_engine(config) as engine:
+    config = make_config(store=store, service_allowlist=service_allow or None, union_default_graph=union, **engine)
+    with open_engine(config) as opened:
         try:
-            sys.stdout.buffer.write(run_query(engine, text, fmt, bindings=bound))
+            sys.stdout.buffer.write(run_query(opened, text, fmt, bindings=bound))
         except FormatMismatch as mismatch:
             raise click.UsageError(str(mismatch)) from None
 
@@ -277,14 +304,15 @@ def _name_and_value(param: str) -> tuple[str, str]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: standard output).")
 @store_option
+@engine_options
 @reports_errors
-def export(fmt: str, graph: str, output: Path | None, store: Path | None) -> None:
+def export(fmt: str, graph: str, output: Path | None, store: Path | None, **engine_flags: Any) -> None:
     """Write the store, or one of its graphs, as an RDF file."""
     from .kg.exporting import GRAPH_CHOICES, export as run_export, held_graph
 
     if graph not in GRAPH_CHOICES and "://" not in graph:
         raise click.BadParameter(f"expected one of {', '.join(GRAPH_CHOICES)} or a graph IRI", param_hint="--graph")
-    with open_engine(make_config(store=store)) as engine:
+    with open_engine(make_config(store=store, **engine_flags)) as engine:
         if output is None:
             run_export(engine, fmt, graph, sys.stdout.buffer)
             return
@@ -304,8 +332,9 @@ def export(fmt: str, graph: str, output: Path | None, store: Path | None) -> Non
               help="Load every file into this graph IRI (default: one graph per file, "
                    "https://w3id.org/zgckg/graph/user/<file name>).")
 @store_option
+@engine_options
 @reports_errors
-def load(files: tuple[Path, ...], graph: str | None, store: Path | None) -> None:
+def load(files: tuple[Path, ...], graph: str | None, store: Path | None, **engine: Any) -> None:
     """Add your own RDF files to the store, next to the built graphs.
 
     Any syntax Oxigraph reads (Turtle, N-Triples, N-Quads, TriG, N3, RDF/XML, JSON-LD) or rdflib reads.
@@ -316,22 +345,26 @@ def load(files: tuple[Path, ...], graph: str | None, store: Path | None) -> None
 
     if graph is not None and not is_absolute_iri(graph):
         raise click.BadParameter(f"not an absolute IRI: {graph!r}", param_hint="--graph")
-    counts = load_user_files(make_config(store=store), files, graph=graph)
+    from .kg.publish import load_remote
+
+    config = make_config(store=store, **engine)
+    counts = (load_remote if config.engine else load_user_files)(config, files, graph=graph)
     for graph_iri, triples in counts.items():
         click.echo(f"{graph_iri}\t{triples} triples")
 
 
 @main.command()
 @store_option
+@engine_options
 @reports_errors
-def stats(store: Path | None) -> None:
+def stats(store: Path | None, **engine_flags: Any) -> None:
     """Print triples per graph, instances per class and uses per property."""
     from .kg.results import render_table
     from .kg.stats import collect
     from .namespaces import shorten
 
     # classes and properties are counted over the union of all graphs, whatever $ZGCKG_UNION_DEFAULT_GRAPH says
-    with open_engine(make_config(store=store, union_default_graph=True)) as engine:
+    with open_engine(make_config(store=store, union_default_graph=True, **engine_flags)) as engine:
         found = collect(engine)
     click.echo(graph_table(found.graphs))
     click.echo(render_table(["class", "instances"], [[shorten(c), str(n)] for c, n in found.classes.items()]))
@@ -352,6 +385,12 @@ def stats(store: Path | None) -> None:
 @click.option("--reader-memory", "reader_memory_bytes", type=click.IntRange(min=0), default=None, metavar="BYTES",
               help="Workers answer from a copy in memory of a store up to this size on disk; 0: from disk. "
                    "Default: 64000000.")
+@click.option("--worker-memory", "worker_memory_bytes", type=click.IntRange(min=0), default=None, metavar="BYTES",
+              help="Address space each query and update worker may use; a query that needs more fails alone (400) "
+                   "and its worker is replaced. 0: no cap. Default: a quarter of physical memory, 1 to 8 GiB.")
+@click.option("--max-answer-bytes", type=click.IntRange(min=0), default=None, metavar="BYTES",
+              help="Largest answer to a query, before gzip; a larger one is refused whole (400). 0: no cap. "
+                   "Default: 512000000.")
 @click.option("--service-allow", "service_allow", multiple=True, metavar="HOST",
               help="A host SERVICE and LOAD may contact (repeatable). Default: none.")
 @click.option("--service-connect-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -391,6 +430,7 @@ def stats(store: Path | None) -> None:
                    "and the sitemap). Default: the host each request came to.")
 @click.option("--iri-base", default=None, metavar="IRI",
               help="The base of the IRIs served: <base>id/<slug> at /id/<slug>. Default: https://w3id.org/zgckg/.")
+@engine_options
 @click.option("--create", is_flag=True, help="With --store DIR: start an empty store there when DIR holds none.")
 @click.option("--dev", is_flag=True, help="Flask's development server with reloading, instead of granian.")
 @reports_errors
@@ -411,6 +451,9 @@ def serve(store: Path | None, dev: bool, create: bool, service_allow: tuple[str,
         **flags,
     )
     store_dir = StoreDir(config.store)
+    if config.engine:  # a remote store: nothing to find, create or build here
+        run_server(config, dev=dev)
+        return
     if store is not None:
         if not store_dir.exists():  # most often a mistyped path: say so rather than serve nothing quietly
             if not create:

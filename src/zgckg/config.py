@@ -16,6 +16,19 @@ from .namespaces import BASE
 from .kg.sparql import SyntaxLimits
 
 
+GIB = 2**30
+
+
+def default_worker_memory() -> int:
+    """A quarter of physical memory, at least 1 GiB (an idle worker's address space must fit with room to
+    spare) and at most 8 GiB; 0 (no cap) where the size of physical memory cannot be read."""
+    try:
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 0
+    return min(max(physical // 4, GIB), 8 * GIB) if physical > 0 else 0
+
+
 def project_root() -> Path:
     """The checkout that holds ``ontology/`` and ``data/``: ``$ZGCKG_HOME``, else this package's checkout."""
     if home := os.environ.get("ZGCKG_HOME"):
@@ -42,6 +55,16 @@ class Config:
     """The analyst queries (``*.rq`` with a title, question and parameter header) that ``/api/queries``
     serves and ``/queries`` lists; read once when the app first needs them."""
 
+    engine: str | None = None
+    """The SPARQL query endpoint of a remote store to serve instead of the embedded one (e.g. Virtuoso's
+    ``http://127.0.0.1:8890/sparql``); credentials for its writes come from ZGCKG_ENGINE_USER/PASSWORD."""
+    engine_kind: str = "virtuoso"
+    """The remote store's kind (``virtuoso`` or ``generic``): where its other endpoints are, and its quirks."""
+    engine_update: str | None = None
+    """The remote store's SPARQL Update endpoint, when it cannot be inferred from the kind."""
+    engine_store: str | None = None
+    """The remote store's Graph Store Protocol endpoint, when it cannot be inferred from the kind."""
+
     # --- web service ----------------------------------------------------------------------------------
     host: str = "127.0.0.1"
     """Interface to listen on; loopback unless told otherwise."""
@@ -53,6 +76,18 @@ class Config:
     """A query worker copies the store into memory when its files take at most this many bytes on disk
     (queries run faster, and each worker holds a multiple of that in RAM: see docs/benchmarks.md);
     0 always reads from disk."""
+    worker_memory_bytes: int = field(default_factory=lambda: default_worker_memory())
+    """Address space each query and update worker may use (RLIMIT_AS; 0: no cap). A query that needs more
+    fails alone with a 400 naming this setting, and its worker is replaced: one client's ORDER BY over a
+    cross product cannot take the machine's memory from the others. It caps address space, not resident
+    memory: an idle worker maps about 0.2–0.4 GB of it (libraries, the store's threads), so below 512 MB
+    workers may not start. Default: a quarter of physical memory, at least 1 GiB and at most 8 GiB."""
+    max_answer_bytes: int = 512_000_000
+    """Largest serialised answer to a query (SELECT, ASK, CONSTRUCT, DESCRIBE), counted before gzip; a larger
+    one is refused whole (400), never cut short (0: no cap). Each answer is complete, spooled to a temporary
+    file, before it is sent, and the temporary directory may be memory (tmpfs): this bounds what one query
+    may put there. 512 MB is far above what ``max_rows`` rows of ordinary values take. Dumps and Graph Store
+    reads of a whole graph are not held to it."""
     threads: int = 8
     """Threads that run the app (the web front hands each complete request to one of them)."""
     timeout: float = 30.0

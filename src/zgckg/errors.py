@@ -244,6 +244,41 @@ class RowLimitExceeded(ZgckgError):
 
 
 @dataclass
+class AnswerTooLarge(ZgckgError):
+    """A query's serialised answer would be larger than the limit; nothing of it is sent."""
+
+    limit_bytes: int
+
+    def __str__(self) -> str:
+        return (
+            f"refused: the answer would be larger than {_size(self.limit_bytes)}, the limit for one answer "
+            "(--max-answer-bytes / ZGCKG_MAX_ANSWER_BYTES); nothing of it is sent: ask for fewer rows "
+            "(LIMIT/OFFSET) or fewer or shorter values, or run it against a local store"
+        )
+
+
+@dataclass
+class QueryOutOfMemory(ZgckgError):
+    """The job needed more memory than a worker may use (its address space is capped): the worker that ran
+    it ended, and nothing of the answer is sent."""
+
+    limit_bytes: int
+    operation: str = "query"
+
+    def __str__(self) -> str:
+        limit = (f"more memory than a worker may use ({_size(self.limit_bytes)}, --worker-memory / "
+                 "ZGCKG_WORKER_MEMORY_BYTES)" if self.limit_bytes else "more memory than the server had free")
+        return (
+            f"refused: the {self.operation} needed {limit}; simplify it (fewer joined patterns, a LIMIT, no "
+            "ORDER BY or GROUP BY over a large intermediate result) or run it against a local store"
+        )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.0f} MB" if n >= 10**7 else f"{n:,} bytes"
+
+
+@dataclass
 class NotAcceptable(ZgckgError):
     """The query's result kind ('solutions', 'boolean' or 'graph') has no format the client accepts."""
 

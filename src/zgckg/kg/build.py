@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -54,6 +55,7 @@ CHUNK = 50_000
 
 Progress = Callable[[str], None]
 Reasoner = Callable[[rdflib.Graph, rdflib.Graph], rdflib.Graph]
+T = TypeVar("T")
 
 
 def _quiet(_: str) -> None:
@@ -108,7 +110,7 @@ def build(config: Config, *, progress: Progress = _quiet, reasoner: Reasoner = i
         carry_graphs_not_built(store_dir, store, progress)
 
     with timer.stage("load"):
-        store_dir.write(fill, copy_current=False)
+        _write(store_dir, fill, copy_current=False)
     return Built(store_dir.version(), triples_per_graph(store_dir.open_read()), timer.seconds)
 
 
@@ -185,6 +187,16 @@ def carry_graphs_not_built(store_dir: StoreDir, store: ox.Store, progress: Progr
             progress(f"  carried over {name} ({count} triples)")
 
 
+def _write(store_dir: StoreDir, fill: Callable[[ox.Store], T], *, copy_current: bool) -> T:
+    """``store_dir.write``, with the storage's own failure (a full disk, an I/O error) as a StoreError: the
+    command line reports it in one line, and the new generation was thrown away."""
+    try:
+        return store_dir.write(fill, copy_current=copy_current)
+    except OSError as exc:
+        raise StoreError(str(store_dir.root), f"could not write the new generation, the previous one is still "
+                                              f"current: {exc}") from None
+
+
 def _raise_if_any(violations: list[Violation]) -> None:
     if violations:
         raise ValidationFailed(violations)
@@ -215,7 +227,7 @@ def load_user_files(config: Config, files: Iterable[Path], *, graph: str | None 
             load_user_file(store, path, target)
         return triples_per_graph(store)
 
-    counts = store_dir.write(fill, copy_current=True)
+    counts = _write(store_dir, fill, copy_current=True)
     return {target: counts.get(target, 0) for target in targets.values()}
 
 

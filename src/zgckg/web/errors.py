@@ -19,9 +19,10 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import (
-    BuiltGraphChanged, DataError, DatasetConflict, EngineFailed, ExplorationTooBroad, ForbiddenOperation, GraphNotFound,
-    NotAcceptable, QueryFailed, QuerySyntaxError, QueryTimeout, QueryTooComplex, RemoteFailed, ResourceNotFound,
-    RowLimitExceeded, StoreError, UpdateFailed, WorkerCrashed, WorkerLost, WorkersBusy, ZgckgError,
+    AnswerTooLarge, BuiltGraphChanged, DataError, DatasetConflict, EngineFailed, ExplorationTooBroad, ForbiddenOperation,
+    GraphNotFound, NotAcceptable, QueryFailed, QueryOutOfMemory, QuerySyntaxError, QueryTimeout, QueryTooComplex,
+    RemoteFailed, ResourceNotFound, RowLimitExceeded, StoreError, UpdateFailed, WorkerCrashed, WorkerLost, WorkersBusy,
+    ZgckgError,
 )
 from .formats import RESULT_KINDS
 from .negotiation import offered
@@ -52,6 +53,8 @@ STATUS: dict[type[ZgckgError], int] = {
     DataError: 400,
     DatasetConflict: 400,  # the protocol's dataset and a USING/WITH clause together
     RowLimitExceeded: 400,  # documented: over the row cap the request fails, nothing is truncated
+    AnswerTooLarge: 400,  # likewise over the answer byte cap: refused whole, never cut short
+    QueryOutOfMemory: 400,  # the query's own demand, over the worker's memory cap; names the setting
     QueryFailed: 400,  # the query's own doing (a remote that failed, an argument refused); no engine text
     ForbiddenOperation: 403,
     GraphNotFound: 404,
@@ -144,6 +147,8 @@ def _describe(error: ZgckgError) -> tuple[str, dict[str, Any]]:
         )
     if isinstance(error, RowLimitExceeded):
         return str(error), {"limit": error.limit}
+    if isinstance(error, (AnswerTooLarge, QueryOutOfMemory)):
+        return str(error), {"limit_bytes": error.limit_bytes}
     if isinstance(error, QueryTimeout):
         return str(error), {"limit_seconds": error.limit_seconds}
     return str(error), {}

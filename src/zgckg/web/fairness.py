@@ -32,7 +32,7 @@ MAX_CLIENTS = 100_000
 
 @dataclass
 class _Client:
-    running: int = 0
+    running: list = field(default_factory=list)  # when each running query started
     spent: deque = field(default_factory=deque)  # (finished at, seconds), oldest first
 
 
@@ -73,26 +73,29 @@ class ClientLimits:
                     self._clients.popitem(last=False)
             self._clients.move_to_end(client)
             self._expire(state, now)
-            if self.concurrent and state.running >= self.concurrent:
+            if self.concurrent and len(state.running) >= self.concurrent:
                 self._on_refusal("concurrency")
-                raise HttpError(429, f"this client already has {state.running} queries running, the most it may "
+                raise HttpError(429, f"this client already has {len(state.running)} queries running, the most it may "
                                      f"have at once ({self.concurrent}, --client-queries); wait for one to finish",
                                 {"Retry-After": "1"})
-            spent = sum(seconds for _, seconds in state.spent)
+            # queries still running count for the time they have taken so far: else a client could start
+            # one more just before its long ones end, and overshoot its budget by a whole time limit
+            spent = sum(seconds for _, seconds in state.spent) + sum(now - start for start in state.running)
             if self.budget and spent >= self.budget:
                 self._on_refusal("time")
                 wait = self._until_under_budget(state, now)
                 raise HttpError(429, f"this client's queries took {spent:.1f} s in the last minute, its budget "
                                      f"({self.budget:g} s a minute, --client-query-seconds); try again in {wait} s",
                                 {"Retry-After": str(wait)})
-            state.running += 1
+            state.running.append(now)
         return now
 
     def _release(self, client: str, started: float) -> None:
         now = self._clock()
         with self._lock:
             state = self._clients.setdefault(client, _Client())
-            state.running = max(0, state.running - 1)
+            if started in state.running:
+                state.running.remove(started)
             state.spent.append((now, now - started))
             self._expire(state, now)
 

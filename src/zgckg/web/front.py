@@ -51,7 +51,7 @@ class Front:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
         elif scope["type"] == "http":
-            client = _client(scope)
+            client = _counted_as(scope, self.config.client_header)
             if self.in_flight.get(client, 0) >= self.config.max_client_requests:
                 limit = self.config.max_client_requests
                 await self._refuse(scope, send, 429, f"this client already has {limit} requests in flight, the most "
@@ -96,8 +96,11 @@ class Front:
                           f"{self.config.body_timeout:g} s; send it at once (the server's operator sets the "
                           "limit with ZGCKG_BODY_TIMEOUT)")
             return
-        if body is not None:  # None: the client left
-            await self._respond(_environ(scope, body, time.monotonic()), send)
+        if body is None:  # the body ended early: the client left, or sent too few bytes or a broken chunk
+            await self._refuse(scope, send, 400, "the request body ended before it was complete (fewer bytes than "
+                               "its Content-Length, or a malformed chunk); send it again whole")
+            return
+        await self._respond(_environ(scope, body, time.monotonic()), send)
 
     async def _refuse(self, scope, send, status: int, message: str, headers: tuple = ()) -> None:
         """An error answer of the front, shaped as the app's own (errors.py): plain text unless the client
@@ -239,6 +242,16 @@ def _environ(scope, body: bytes, arrived: float) -> dict:
 
 def _client(scope) -> str:
     return (scope.get("client") or ("",))[0]
+
+
+def _counted_as(scope, header: str | None) -> str:
+    """Whose requests in flight this one counts with: the configured header's first value behind a proxy
+    (the same client the per-client query limits count), else the remote address."""
+    if header:
+        given = (_header(scope, header.lower().encode("latin-1")) or "").split(",")[0].strip()
+        if given:
+            return given[:200]
+    return _client(scope)
 
 
 def _header(scope, name: bytes) -> str | None:

@@ -43,7 +43,8 @@ from ..kg.engine.local import check_workers_can_start
 
 
 def serve(config: Config, *, dev: bool = False) -> None:
-    check_workers_can_start(config)
+    if not config.engine:  # a remote store runs its queries itself: no workers here to sandbox
+        check_workers_can_start(config)
     _log_to_stderr()
     if dev:
         _serve_dev(config)
@@ -61,8 +62,9 @@ def serve(config: Config, *, dev: bool = False) -> None:
         http1_settings=HTTP1Settings(header_read_timeout=max(1, round(config.header_timeout * 1000))),
         respawn_failed_workers=True, respawn_interval=1.0,
     )
-    print(f"zgckg: serving {config.store} at http://{config.host}:{config.port}/sparql "
-          f"({config.workers} query workers, {config.threads} threads)", file=sys.stderr, flush=True)
+    serving = f"{config.engine} (remote)" if config.engine else f"{config.store} ({config.workers} query workers)"
+    print(f"zgckg: serving {serving} at http://{config.host}:{config.port}/sparql ({config.threads} threads)",
+          file=sys.stderr, flush=True)
     server.serve(target_loader=partial(_load_app, config), wrap_loader=False)
     print("zgckg: stopped", file=sys.stderr, flush=True)
 

@@ -148,7 +148,7 @@ class Engine(ABC):
             graph_format=query.graph_format.serializer if query.graph_format else None,
             default_graphs=query.default_graphs, named_graphs=query.named_graphs,
             union=self.config.union_default_graph, max_rows=query.max_rows, gzip=query.gzip,
-            spool=spool, bindings=tuple(query.bindings.items()),
+            spool=spool, bindings=tuple(query.bindings.items()), max_bytes=self.config.max_answer_bytes,
         )
 
     def ready(self, *, timeout: float) -> str:

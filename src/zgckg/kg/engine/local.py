@@ -9,6 +9,7 @@ its CPU and memory; the answer is complete (in memory or spooled) before anythin
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -17,11 +18,14 @@ from ...errors import ForbiddenOperation, ServeError
 from ..executor import GraphReadJob, GraphWriteJob, UpdateJob, WorkerPool
 from ..executor.jobs import DatasetReadJob
 from ..executor.sandbox import sandbox_problem
+from ..executor.worker import copy_limit
 from ..formats import Format
 from ..outbound import SYSTEM, Network
 from ..prepared import PreparedQuery, PreparedUpdate
 from ..store import StoreDir
 from . import Answer, Engine, EngineInfo, GraphWrite, Query, Written
+
+log = logging.getLogger(__name__)
 
 
 def check_workers_can_start(config: Config) -> None:
@@ -31,16 +35,28 @@ def check_workers_can_start(config: Config) -> None:
         raise ServeError(problem)
 
 
+def reader_copy_bytes(config: Config) -> int:
+    """The largest generation a reader copies into memory: ``reader_memory_bytes``, unless the copy would not
+    fit in half of ``worker_memory_bytes`` (said in the log): larger generations are then read from disk."""
+    limit = copy_limit(config.reader_memory_bytes, config.worker_memory_bytes)
+    if limit < config.reader_memory_bytes:
+        log.warning("readers copy a store into memory only up to %d bytes on disk, not %d (--reader-memory): a "
+                    "larger copy would take more than half of --worker-memory (%d bytes); larger stores are read "
+                    "from disk", limit, config.reader_memory_bytes, config.worker_memory_bytes)
+    return limit
+
+
 class LocalEngine(Engine):
     def __init__(self, config: Config, store_dir: StoreDir | None = None, *, network: Network = SYSTEM):
         super().__init__(config, network=network)
         self.store_dir = store_dir or StoreDir(config.store, config.write_lock_wait)
         network = config.worker_network
+        cap = config.worker_memory_bytes
         self.readers = WorkerPool(self.store_dir.root, config.workers, name="reader",
-                                  memory_bytes=config.reader_memory_bytes, network=network,
-                                  max_size=config.max_workers or 2 * config.workers)
+                                  memory_bytes=reader_copy_bytes(config), network=network,
+                                  max_size=config.max_workers or 2 * config.workers, memory_cap=cap)
         self.writer = WorkerPool(self.store_dir.root, 1, name="writer", network=network,
-                                 lock_wait=config.write_lock_wait) if config.write_token else None
+                                 lock_wait=config.write_lock_wait, memory_cap=cap) if config.write_token else None
         pools = [p for p in (self.readers, self.writer) if p is not None]
         for pool in pools:
             pool.start(wait=False)

@@ -26,8 +26,8 @@ is gone, so no worker outlives the server, even one killed with SIGKILL.
 """
 
 from ...errors import (  # the errors a job may end with, all defined with the package's other errors
-    EngineFailed, GraphNotFound, NotAcceptable, QueryFailed, RowLimitExceeded, UpdateFailed, WorkerCrashed,
-    WorkerLost, WorkersBusy,
+    AnswerTooLarge, EngineFailed, GraphNotFound, NotAcceptable, QueryFailed, QueryOutOfMemory, RowLimitExceeded,
+    UpdateFailed, WorkerCrashed, WorkerLost, WorkersBusy,
 )
 from .jobs import Answer, GraphReadJob, GraphWriteJob, QueryJob, UpdateJob, UpdateStep, Written
 from .output import RowCounter, Sink
@@ -35,7 +35,7 @@ from .pool import WorkerPool
 from .reads import answer_query, dataset_arguments
 
 __all__ = [
-    "Answer", "EngineFailed", "GraphNotFound", "GraphReadJob", "GraphWriteJob", "NotAcceptable", "QueryFailed", "QueryJob",
-    "RowCounter", "RowLimitExceeded", "Sink", "UpdateFailed", "UpdateJob", "UpdateStep", "WorkerCrashed", "WorkerLost",
+    "Answer", "AnswerTooLarge", "EngineFailed", "GraphNotFound", "GraphReadJob", "GraphWriteJob", "NotAcceptable", "QueryFailed", "QueryJob",
+    "QueryOutOfMemory", "RowCounter", "RowLimitExceeded", "Sink", "UpdateFailed", "UpdateJob", "UpdateStep", "WorkerCrashed", "WorkerLost",
     "WorkerPool", "WorkersBusy", "Written", "answer_query", "dataset_arguments",
 ]

@@ -61,6 +61,8 @@ class QueryJob(Job):
     spool: str = ""
     bindings: tuple[tuple[str, str], ...] = ()
     """(variable name, term in SPARQL syntax): the query's parameters, bound as pyoxigraph substitutions."""
+    max_bytes: int = 0
+    """Largest answer, serialised, before gzip (0: any); a larger one is refused whole (AnswerTooLarge)."""
 
     def run(self, site: Site) -> Answer:
         from .reads import answer_query

@@ -1,7 +1,9 @@
-"""Where a worker writes an answer: memory first, a spool file when large, gzip on request, rows counted.
+"""Where a worker writes an answer: memory first, a spool file when large, gzip on request, rows and bytes
+counted.
 
 pyoxigraph's serialisers write to any object with ``write``; :class:`Sink` is that object. Counting rows
-from the bytes as they go by lets a result over the row limit stop early, without parsing it.
+from the bytes as they go by lets a result over the row limit stop early, without parsing it; counting the
+bytes stops one over the answer byte limit as early.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ...errors import RowLimitExceeded
+from ...errors import AnswerTooLarge, RowLimitExceeded
 
 INLINE_BYTES = 512 * 1024
 """Answers up to this size travel through the pipe; larger ones are written to a spool file."""
@@ -90,13 +92,16 @@ class RowCounter:
 
 class Sink:
     """A binary writer for pyoxigraph's serialisers: memory first, a spool file past INLINE_BYTES,
-    gzip on request, and a row count checked against the limit as the bytes go by."""
+    gzip on request, and a row count and the size (before gzip; ``max_bytes`` 0: any) checked against the
+    limits as the bytes go by. Whoever stops on a limit calls :meth:`discard`."""
 
-    def __init__(self, spool: str, *, compress: bool, counter: RowCounter | None = None, max_rows: int = 0):
+    def __init__(self, spool: str, *, compress: bool, counter: RowCounter | None = None, max_rows: int = 0,
+                 max_bytes: int = 0):
         self.spool = spool
         self.compress = compress
         self.counter = counter
         self.max_rows = max_rows
+        self.max_bytes = max_bytes
         self.raw_size = 0
         self._chunks: list[bytes] = []
         self._file = None
@@ -104,6 +109,8 @@ class Sink:
 
     def write(self, chunk: bytes) -> int:
         chunk = bytes(chunk)
+        if self.max_bytes and self.raw_size + len(chunk) > self.max_bytes:
+            raise AnswerTooLarge(self.max_bytes)
         if self.counter is not None:
             self.counter.feed(chunk)
             if self.counter.lower > self.max_rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import logging
@@ -18,7 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ...errors import QueryTimeout, ServeError, WorkerCrashed, WorkerLost, WorkersBusy, rebuild_error
+from ...errors import (
+    QueryOutOfMemory, QueryTimeout, ServeError, WorkerCrashed, WorkerLost, WorkersBusy, ZgckgError, rebuild_error,
+)
 from ..store import LOCK_WAIT
 from .worker import worker_main
 
@@ -26,11 +29,13 @@ log = logging.getLogger(__name__)
 
 
 class _Worker:
-    def __init__(self, ctx, store_root: str, memory_bytes: int, no_network: bool, lock_wait: float):
+    def __init__(self, ctx, store_root: str, memory_bytes: int, no_network: bool, lock_wait: float,
+                 memory_cap: int = 0):
         self.conn, child = ctx.Pipe()
         alive_child, self._alive = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=worker_main, args=(child, alive_child, store_root, memory_bytes, no_network, lock_wait),
-                                   daemon=True)
+        self.memory_cap = memory_cap
+        self.process = ctx.Process(target=worker_main, args=(child, alive_child, store_root, memory_bytes, no_network, lock_wait,
+                                                             memory_cap), daemon=True)
         self.process.start()
         child.close()
         alive_child.close()
@@ -58,6 +63,10 @@ class _Worker:
         try:
             reply = self.conn.recv()
         except (EOFError, OSError):
+            self.process.join(1)
+            if self.memory_cap and self.process.exitcode in _OUT_OF_MEMORY_CODES:  # a thread or a mapping refused
+                return (f"it ran out of memory while opening the store: --worker-memory ({self.memory_cap} bytes) "
+                        "is too small for an idle worker; give it at least 512000000")
             return "it ended before reporting ready"
         if reply[0] == "ready":
             return None
@@ -95,14 +104,18 @@ class WorkerPool:
     ``memory_bytes`` (see :func:`~zgckg.kg.store.open_for_reading`); 0 reads from disk.
 
     Workers run without network sockets (see :mod:`.sandbox`) unless ``network`` is true, which is only
-    for platforms without seccomp: a worker that cannot drop the network does not start.
+    for platforms without seccomp: a worker that cannot drop the network does not start. Each may use
+    ``memory_cap`` bytes of address space (0: no cap, see :func:`.worker.cap_memory`); a job that needs more
+    ends with :class:`~zgckg.errors.QueryOutOfMemory`, and its worker is replaced.
     """
 
     START_TIMEOUT = 60.0
 
     def __init__(self, store_root: Path, size: int, *, name: str = "reader", memory_bytes: int = 0,
-                 network: bool = False, lock_wait: float = LOCK_WAIT, max_size: int | None = None):
+                 network: bool = False, lock_wait: float = LOCK_WAIT, max_size: int | None = None,
+                 memory_cap: int = 0):
         self.store_root = str(store_root)
+        self.memory_cap = memory_cap
         self.lock_wait = lock_wait
         self.memory_bytes = memory_bytes
         self.network = network
@@ -124,7 +137,7 @@ class WorkerPool:
         self._ids = itertools.count()
         self._starters: list[threading.Thread] = []
         self._failures: list[str] = []  # why workers did not start, in the order they gave up
-        self._crashed: dict[str, None] = {}  # jobs that crashed a worker, oldest first
+        self._crashed: dict[str, ZgckgError] = {}  # jobs that crashed a worker, oldest first: what to say again
         self.killed: list[int] = []
         """PIDs of workers ended for overrunning their limit (kept for inspection)."""
 
@@ -168,8 +181,8 @@ class WorkerPool:
         """
         deadline = (time.monotonic() if started is None else started) + timeout
         key = _crash_key(job)
-        if key in self._crashed:
-            raise WorkerLost(REPEATED_CRASH)
+        if (crashed := self._crashed.get(key)) is not None:
+            raise dataclasses.replace(crashed)
         worker = self._take(deadline, timeout)
         try:
             worker.conn.send(job)
@@ -181,8 +194,7 @@ class WorkerPool:
         except (EOFError, OSError):
             self._replace(worker)
             _remove_spool(job)
-            self._note_crash(worker, key, job)
-            raise WorkerLost() from None
+            raise self._lost(worker, key, job) from None
         self._give_back(worker)
         return _unpack(reply)
 
@@ -233,17 +245,32 @@ class WorkerPool:
             self._starting += 1
         threading.Thread(target=self._add_worker, kwargs={"counted": True}, daemon=True).start()
 
-    def _note_crash(self, worker: _Worker, key: str | None, job: Any) -> None:
-        """A job whose worker crashed (a signal such as SIGSEGV, not a kill from outside) is never run again:
-        run again, it would only take down the next worker, and the next."""
-        if key is None or worker.process.exitcode not in _CRASH_CODES:
-            return
+    def _lost(self, worker: _Worker, key: str | None, job: Any) -> ZgckgError:
+        """The error for a job whose worker died under it (the worker is reaped by now).
+
+        Under a memory cap, SIGABRT is the job running out of memory: Rust's allocator and C++'s
+        ``std::terminate`` abort when an allocation or a thread is refused (and glibc's loader exits with
+        127 when a new thread's thread-local data is). A job whose worker crashed (a signal such as SIGSEGV
+        or SIGABRT, not a kill from outside) or ran out of memory is never run again: run again, it would
+        only take down the next worker, and the next. It gets the same error again at once.
+        """
+        code = worker.process.exitcode
+        out_of_memory = bool(self.memory_cap) and code in _OUT_OF_MEMORY_CODES
+        if out_of_memory:
+            error: ZgckgError = QueryOutOfMemory(self.memory_cap, getattr(job, "operation", "request"))
+            again: ZgckgError = error
+        else:
+            error, again = WorkerLost(), WorkerLost(REPEATED_CRASH)
+        if key is None or (code not in _CRASH_CODES and not out_of_memory):
+            return error
         with self._lock:
-            self._crashed[key] = None
+            self._crashed[key] = again
             while len(self._crashed) > 1024:
                 self._crashed.pop(next(iter(self._crashed)))
-        log.warning("a %s ended its %s worker with signal %d; it will not be run again: %.200r",
-                    type(job).__name__, self.name, -worker.process.exitcode, getattr(job, "text", ""))
+        how = "ran out of memory in" if out_of_memory else f"ended with signal {-code}"
+        log.warning("a %s %s its %s worker; it will not be run again: %.200r", type(job).__name__, how, self.name,
+                    getattr(job, "text", ""))
+        return error
 
     def close(self) -> None:
         with self._lock:
@@ -256,7 +283,8 @@ class WorkerPool:
 
     def _add_worker(self, counted: bool = False) -> None:
         """Start a worker and make it idle; ``counted`` when ``_grow`` already counted it as starting."""
-        worker = _Worker(self._ctx, self.store_root, self.memory_bytes, not self.network, self.lock_wait)
+        worker = _Worker(self._ctx, self.store_root, self.memory_bytes, not self.network, self.lock_wait,
+                         self.memory_cap)
         failure = worker.wait_ready(self.START_TIMEOUT)
         with self._lock:
             if counted:
@@ -288,6 +316,10 @@ class WorkerPool:
 
 REPEATED_CRASH = "this request ended the process that ran it before, so it is not run again; simplify it"
 _CRASH_CODES = {-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS, -signal.SIGILL, -signal.SIGFPE}
+_OUT_OF_MEMORY_CODES = {-signal.SIGABRT, 127}
+"""How a worker under a memory cap ends when an allocation is refused: abort() (Rust's allocator, C++'s
+std::terminate, Python's fatal errors), or glibc's loader's exit status when it cannot allocate a thread's
+thread-local data."""
 
 
 def _crash_key(job: Any) -> str | None:

@@ -131,7 +131,7 @@ def _answer_solutions(result, job: QueryJob, version: str) -> Answer:
     if fmt is None:
         raise NotAcceptable(kind)
     counter = RowCounter(fmt) if kind == "solutions" else None
-    sink = Sink(job.spool, compress=job.gzip, counter=counter, max_rows=job.max_rows)
+    sink = Sink(job.spool, compress=job.gzip, counter=counter, max_rows=job.max_rows, max_bytes=job.max_bytes)
     try:
         result.serialize(sink, getattr(ox.QueryResultsFormat, fmt))
         body, spool, size, encoding = sink.finish()
@@ -152,12 +152,14 @@ def _answer_solutions(result, job: QueryJob, version: str) -> Answer:
 def _answer_graph(triples: Iterable[ox.Triple], job: QueryJob, version: str) -> Answer:
     if job.graph_format is None:
         raise NotAcceptable("graph")
-    return _graph_answer(_Capped(triples, job.max_rows), job.spool, job.gzip, job.graph_format, version)
+    return _graph_answer(_Capped(triples, job.max_rows), job.spool, job.gzip, job.graph_format, version,
+                         job.max_bytes)
 
 
-def _graph_answer(counted: "_Capped", spool_dir, gzip: bool, fmt: str, version: str) -> Answer:
-    """Triples serialised completely (spooled if large) before anything is sent, so the status is known."""
-    sink = Sink(spool_dir, compress=gzip)
+def _graph_answer(counted: "_Capped", spool_dir, gzip: bool, fmt: str, version: str, max_bytes: int = 0) -> Answer:
+    """Triples serialised completely (spooled if large) before anything is sent, so the status is known;
+    ``max_bytes`` bounds a query's answer, not a graph read (0: any)."""
+    sink = Sink(spool_dir, compress=gzip, max_bytes=max_bytes)
     try:
         _serialize_triples(counted, sink, fmt)
         body, spool, size, encoding = sink.finish()

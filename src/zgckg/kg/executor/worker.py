@@ -1,8 +1,11 @@
-"""A worker process's life: drop the network, report ready, answer jobs from the pipe, exit with the parent."""
+"""A worker process's life: drop the network, cap its memory, report ready, answer jobs from the pipe, exit
+with the parent."""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import resource
 import signal
 import threading
 import traceback
@@ -10,19 +13,54 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ...errors import EngineFailed, SandboxUnavailable, StoreError, ZgckgError, error_fields, error_name
+from ...errors import (
+    EngineFailed, QueryOutOfMemory, SandboxUnavailable, StoreError, ZgckgError, error_fields, error_name,
+)
 from ..store import LOCK_WAIT, StoreDir, open_for_reading
 from .jobs import Job
 from .sandbox import drop_network
+
+
+COPY_FACTOR = 5
+"""Address space an in-memory copy of a generation takes while it is made, per byte of the generation's
+files (measured: about four times once made, five at the peak of making it)."""
+_M_ARENA_MAX = -8  # mallopt's parameter (malloc.h)
+
+
+def copy_limit(memory_bytes: int, memory_cap: int) -> int:
+    """The largest generation (bytes of files on disk) a worker copies into memory: ``memory_bytes``, but
+    under a memory cap no copy that would take more than half of it, so queries keep the other half."""
+    if memory_cap <= 0:
+        return memory_bytes
+    return min(memory_bytes, memory_cap // 2 // COPY_FACTOR)
+
+
+def cap_memory(memory_cap: int) -> None:
+    """Hold this process to ``memory_cap`` bytes of address space (RLIMIT_AS), for good; 0: no cap.
+
+    Past it, an allocation fails: Python raises MemoryError, and the engine (Rust, C++) aborts the process
+    with SIGABRT, which the pool reports as :class:`~zgckg.errors.QueryOutOfMemory`. Two things make the cap
+    measure memory rather than reservations: glibc reserves 64 MB of address space for each malloc arena it
+    makes (up to eight per core, one per thread that allocates), so arenas are limited to two; and a worker
+    that ends on the cap leaves no core file as large as the cap.
+    """
+    if memory_cap <= 0:
+        return
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)  # glibc; other C libraries reserve less per thread
+    if mallopt is not None:
+        mallopt(_M_ARENA_MAX, 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_cap, memory_cap))
 
 
 class _Site:
     """Where a worker's jobs run (see ``jobs.Site``): its view of one generation (a copy in memory when
     small), replaced when a newer one is asked for, and the store directory writes go to."""
 
-    def __init__(self, store_dir: StoreDir, memory_bytes: int):
+    def __init__(self, store_dir: StoreDir, memory_bytes: int, memory_cap: int = 0):
         self.store_dir = store_dir
         self.memory_bytes = memory_bytes
+        self.memory_cap = memory_cap
         self.version: str | None = None
         self.store: ox.Store | None = None
 
@@ -46,11 +84,13 @@ class _Site:
 
 
 def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_network: bool = True,
-                lock_wait: float = LOCK_WAIT) -> None:
-    """A worker's life: drop the network, report ready, then answer jobs until the pipe closes.
+                lock_wait: float = LOCK_WAIT, memory_cap: int = 0) -> None:
+    """A worker's life: drop the network, cap its memory, report ready, then answer jobs until the pipe closes.
 
     With ``no_network`` (the default) nothing else runs before the sandbox is in place; a worker that
-    cannot install it reports ``("failed", reason)`` instead of ready, and ends.
+    cannot install it reports ``("failed", reason)`` instead of ready, and ends. ``memory_cap`` (bytes of
+    address space, 0: none) is in force before the store is opened; likewise a worker that cannot set it,
+    or cannot open the store within it, reports why and ends.
     """
     if no_network:
         try:
@@ -58,10 +98,19 @@ def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_netwo
         except SandboxUnavailable as exc:
             conn.send(("failed", str(exc)))
             return
+    try:
+        cap_memory(memory_cap)
+    except (ValueError, OSError) as exc:  # above the hard limit this process was given
+        conn.send(("failed", f"its memory cannot be capped at {memory_cap} bytes (--worker-memory): {exc}"))
+        return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
     threading.Thread(target=_exit_with_parent, args=(parent_alive,), daemon=True).start()
-    site = _Site(StoreDir(Path(store_root), lock_wait), memory_bytes)
-    site.warm()
+    site = _Site(StoreDir(Path(store_root), lock_wait), memory_bytes, memory_cap)
+    try:
+        site.warm()
+    except MemoryError:
+        conn.send(("failed", f"the store does not open within {memory_cap} bytes (--worker-memory)"))
+        return
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -74,8 +123,8 @@ def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_netwo
 
 
 def _reply(job: Job, site: _Site) -> tuple:
-    """("ok", answer); ("error", class name, fields) for any domain error, which the pool raises again;
-    ("crash", traceback) for anything else, a bug.
+    """("ok", answer); ("error", class name, fields) for any domain error (and for MemoryError, which only a
+    memory cap makes likely), which the pool raises again; ("crash", traceback) for anything else, a bug.
 
     An OSError that reaches here came from the store outside the engine's evaluation (a generation that
     cannot be opened or copied): the store is unavailable, which is no bug and not the client's fault.
@@ -84,6 +133,9 @@ def _reply(job: Job, site: _Site) -> tuple:
         return ("ok", job.run(site))
     except ZgckgError as exc:
         return ("error", error_name(type(exc)), error_fields(exc))
+    except MemoryError:  # Python's side ran out under the cap; what it held is freed as the error unwinds
+        failed = QueryOutOfMemory(site.memory_cap, job.operation)
+        return ("error", error_name(QueryOutOfMemory), error_fields(failed))
     except OSError:
         failed = EngineFailed(job.operation, traceback.format_exc(), unavailable=True)
         return ("error", error_name(EngineFailed), error_fields(failed))

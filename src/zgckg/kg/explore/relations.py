@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ...errors import ExplorationTooBroad
-from ...namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY
+from ...namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY, PREFIXES
 from ..linked.select import PerVersion, bindings, iri_ref
 
 if TYPE_CHECKING:
@@ -62,19 +62,31 @@ class Why:
     notes: dict[str, str] = field(default_factory=dict)
 
 
-_PREDICATES = f"""
-SELECT DISTINCT ?p WHERE {{
-  {{ GRAPH <{GRAPH_ONTOLOGY}> {{ ?p rdfs:subPropertyOf+ zgo:relatedTo }} }}
-  UNION {{ VALUES ?p {{ skos:broader skos:related }} }}
-  FILTER(?p != zgo:relatedTo)
-}}"""
+_SUB_PROPERTIES = f"""
+SELECT ?p ?super WHERE {{ GRAPH <{GRAPH_ONTOLOGY}> {{ ?p rdfs:subPropertyOf ?super }} FILTER(isIRI(?p) && isIRI(?super)) }}"""
+"""The ontology's property hierarchy, closed here rather than with a path (some stores cannot run an
+unbounded path from an unbound start)."""
 
 _MEMO: PerVersion[frozenset[str]] = PerVersion()
+RELATED_TO = ONTOLOGY + "relatedTo"
+CONCEPT_RELATIONS = frozenset({PREFIXES["skos"] + "broader", PREFIXES["skos"] + "related"})
 
 
 def relation_predicates(engine: Engine) -> frozenset[str]:
-    return _MEMO.get(engine, "relations", lambda: frozenset(
-        row["p"]["value"] for row in bindings(engine, _PREDICATES)))
+    return _MEMO.get(engine, "relations", lambda: _relations(engine))
+
+
+def _relations(engine: Engine) -> frozenset[str]:
+    below: dict[str, set[str]] = {}
+    for row in bindings(engine, _SUB_PROPERTIES):
+        below.setdefault(row["super"]["value"], set()).add(row["p"]["value"])
+    found, todo = set(), [RELATED_TO]
+    while todo:
+        for sub in below.get(todo.pop(), ()):
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return frozenset((found | CONCEPT_RELATIONS) - {RELATED_TO})
 
 
 _EDGES = """

@@ -1,0 +1,437 @@
+"""The engine over a remote SPARQL 1.1 store, reached with the SPARQL 1.1 Protocol and the Graph Store
+Protocol only; what differs between store kinds is in one small adapter each (``ADAPTERS``).
+
+Guarantees kept as on the embedded store:
+
+- **Never a truncated answer.** A store may cut results at its own row cap with a 200 and no warning
+  (Virtuoso's ``ResultSetMaxRows``); the adapter recognises a cut answer and the request is refused whole,
+  naming the cap. A graph read is checked against a count of the graph.
+- **Standard formats.** Results are read from the store in one format (SPARQL JSON, Turtle) and written
+  by pyoxigraph in the format the client asked for; Virtuoso's ``typed-literal`` is read as a literal.
+- **Our graphs only.** Without FROM/FROM NAMED, queries see the graphs under ``…/graph/`` (the default
+  graph is their union when ``union_default_graph`` is on), never the store's own system graphs.
+- **Time limits.** The request is abandoned at the query's limit (QueryTimeout); the store's own
+  per-query limit (Virtuoso's ``MaxQueryExecutionTime``) stops the work there.
+- **No outbound requests by the store.** SERVICE and LOAD are answered and fetched by this process under
+  our policy before anything is sent (see ``kg.prepared``); the store's own federation stays off
+  (``scripts/virtuoso`` configures that).
+- **A version.** A remote store has no generations: the version is a token in the meta graph
+  (``…/graph/meta``), changed by every write made through zgckg (build, load, update, graph store), so
+  caches and ETags follow it. Writes made to the store by other means are not seen until the next one.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from ...config import Config
+from ...errors import (
+    EngineFailed, ForbiddenOperation, GraphNotFound, NotAcceptable, QueryFailed, QueryTimeout, RowLimitExceeded,
+    UpdateFailed,
+)
+from ...namespaces import GRAPH_BASE, PREFIXES, sparql_prologue
+from ..formats import GRAPHS, Format, serialize_triples
+from ..outbound import SYSTEM, Network
+from ..prepared import PreparedQuery, PreparedUpdate
+from . import Answer, Engine, EngineInfo, GraphWrite, Query, Written
+
+if TYPE_CHECKING:
+    import requests
+
+META = GRAPH_BASE + "meta"
+"""Where a remote store keeps the version token zgckg writes (not one of the graphs queries see)."""
+_VERSION = PREFIXES["zgo"] + "version"
+_MODIFIED = PREFIXES["dcterms"] + "modified"
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+USER_ENV, PASSWORD_ENV = "ZGCKG_ENGINE_USER", "ZGCKG_ENGINE_PASSWORD"
+"""Credentials for the store's authenticated endpoints come from the environment, never from a flag."""
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """What one kind of store does its own way."""
+
+    kind: str
+    row_cap_header: str | None = None
+    """A response header the store sets when it cut an answer at its row cap."""
+    digest_auth: bool = True
+
+    def results_json(self, body: bytes) -> dict:
+        document = json.loads(body)
+        for row in document.get("results", {}).get("bindings", ()):
+            for cell in row.values():
+                if cell.get("type") == "typed-literal":  # the 2008 draft's name, still written by some stores
+                    cell["type"] = "literal"
+                if cell.get("datatype") == _BOOLEAN and cell["value"] in ("0", "1"):  # Virtuoso's booleans
+                    cell["value"] = "true" if cell["value"] == "1" else "false"
+        return document
+
+    def cut(self, response: requests.Response) -> bool:
+        return bool(self.row_cap_header and self.row_cap_header in response.headers)
+
+    client_errors: tuple[str, ...] = ()
+    """Beginnings of error messages the store sends with a 5xx that are about the request, not the store."""
+
+    def clients_fault(self, message: str) -> bool:
+        return message.startswith(self.client_errors)
+
+    def message(self, response: requests.Response) -> str:
+        """The store's error in one line, without the query it echoes (it may be long, and rewritten)."""
+        text = response.text.strip().splitlines()
+        return (text[0] if text else response.reason)[:300]
+
+
+ADAPTERS = {
+    # Virtuoso answers 500 for queries it compiles but will not run: SQL states of class 37000 (the query),
+    # 22023 (an argument), 42 (a permission), S1T00 (its own time limit)
+    "virtuoso": Adapter("virtuoso", row_cap_header="X-SPARQL-MaxRows",
+                        client_errors=("Virtuoso 37000", "Virtuoso 22023", "Virtuoso 42", "Virtuoso S1T00")),
+    "generic": Adapter("generic", digest_auth=False),
+}
+
+
+@dataclass(frozen=True)
+class Remote:
+    """Where the store is: its query endpoint, and for writes its update and graph store endpoints."""
+
+    query: str
+    update: str | None = None
+    store: str | None = None
+    """The graph store for writes (and for reads, with credentials)."""
+    read_store: str | None = None
+    """The graph store for reads without credentials, where the store has one."""
+    kind: str = "virtuoso"
+
+    @classmethod
+    def from_config(cls, config: Config) -> "Remote":
+        query = config.engine.rstrip("/")
+        base = query.rsplit("/", 1)[0]
+        if config.engine_kind == "virtuoso":  # its endpoints sit beside /sparql; the -auth ones take digest auth
+            return cls(query, config.engine_update or base + "/sparql-auth",
+                       config.engine_store or base + "/sparql-graph-crud-auth", base + "/sparql-graph-crud", "virtuoso")
+        return cls(query, config.engine_update, config.engine_store, config.engine_store, config.engine_kind)
+
+
+class RemoteEngine(Engine):
+    VERSION_SECONDS = 1.0
+    """How long a version read from the store is trusted: pages ask for it several times a request."""
+
+    def __init__(self, config: Config, remote: Remote | None = None, *, network: Network = SYSTEM):
+        import requests
+
+        super().__init__(config, network=network)
+        self.remote = remote or Remote.from_config(config)
+        self.adapter = ADAPTERS[self.remote.kind]
+        self.session = requests.Session()
+        user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
+        self.auth = None
+        if user and password:
+            self.auth = requests.auth.HTTPDigestAuth(user, password) if self.adapter.digest_auth else (user, password)
+        self._version: tuple[float, str, float] | None = None  # (read at, version, modified)
+        self._graphs: tuple[str, tuple[str, ...]] | None = None
+
+    # --- version -----------------------------------------------------------------------------------------
+
+    def version(self) -> str:
+        return self._meta()[0]
+
+    def modified(self, version: str) -> float:
+        found, modified = self._meta()
+        return modified if found == version else time.time()
+
+    def _meta(self) -> tuple[str, float]:
+        held = self._version
+        if held is not None and time.monotonic() - held[0] < self.VERSION_SECONDS:
+            return held[1], held[2]
+        rows = self._select(f"SELECT ?v ?m WHERE {{ GRAPH <{META}> {{ <{META}> <{_VERSION}> ?v ; <{_MODIFIED}> ?m }} }}",
+                            timeout=self.config.timeout, dataset=False)
+        version, modified = "v0", 0.0
+        if rows:
+            version = rows[0]["v"]["value"]
+            try:
+                modified = datetime.fromisoformat(rows[0]["m"]["value"].replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                pass
+        self._version = (time.monotonic(), version, modified)
+        return version, modified
+
+    def _bump(self) -> str:
+        """The SPARQL Update that gives the data a new version (sent with each write, in the same request)."""
+        self._version = None
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return (f"DELETE WHERE {{ GRAPH <{META}> {{ <{META}> ?p ?o }} }} ;\n"
+                f"INSERT DATA {{ GRAPH <{META}> {{ <{META}> <{_VERSION}> \"r-{uuid.uuid4().hex[:16]}\" ; "
+                f"<{_MODIFIED}> \"{now}\"^^<http://www.w3.org/2001/XMLSchema#dateTime> }} }}")
+
+    def graphs(self) -> tuple[str, ...]:
+        """The store's graphs that are ours (under ``…/graph/``, the meta graph aside), once per version."""
+        version = self.version()
+        if self._graphs is None or self._graphs[0] != version:
+            rows = self._select(f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} '
+                                f'FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}") && ?g != <{META}>) }}',
+                                timeout=self.config.timeout, dataset=False)
+            self._graphs = (version, tuple(sorted(r["g"]["value"] for r in rows)))
+        return self._graphs[1]
+
+    # --- queries -----------------------------------------------------------------------------------------
+
+    def run_query(self, prepared: PreparedQuery, query: Query, version: str) -> Answer:
+        text = _ascii(sparql_prologue() + prepared.text + _values(query.bindings))
+        params = [("query", text)]
+        if query.default_graphs is not None or query.named_graphs is not None:
+            params += [("default-graph-uri", g) for g in query.default_graphs or ()]
+            params += [("named-graph-uri", g) for g in query.named_graphs or ()]
+        elif not prepared.has_dataset_clause:
+            params += self._dataset()
+        deadline = (query.started or time.monotonic()) + query.timeout
+        response = self._send(self.remote.query, params, query.timeout, deadline,
+                              "application/sparql-results+json, text/turtle;q=0.9")
+        if response.status_code != 200:
+            raise self._failure(response, QueryFailed)
+        if self.adapter.cut(response):
+            raise RowLimitExceeded(_cap(response, self.adapter))
+        media = response.headers.get("Content-Type", "").split(";")[0].strip()
+        if media in ("application/sparql-results+json", "application/json"):
+            return self._solutions(response.content, query, version)
+        return self._graph(response.content, media, query, version)
+
+    def _solutions(self, body: bytes, query: Query, version: str) -> Answer:
+        import pyoxigraph as ox
+
+        document = self.adapter.results_json(body)
+        boolean = "boolean" in document
+        rows = None if boolean else len(document["results"]["bindings"])
+        if rows is not None and rows > query.max_rows:
+            raise RowLimitExceeded(query.max_rows)
+        fmt = query.solutions_format
+        if fmt is None:
+            raise NotAcceptable("boolean" if boolean else "solutions")
+        results = ox.parse_query_results(json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON)
+        text = results.serialize(format=fmt.ox_format)
+        return _answer("boolean" if boolean else "solutions", fmt, text, rows, query.gzip, version)
+
+    def _graph(self, body: bytes, media: str, query: Query, version: str) -> Answer:
+        import pyoxigraph as ox
+
+        source = next((f for f in GRAPHS if media in f.media_types), None)
+        if source is None:
+            raise EngineFailed("query", f"the remote store answered {media or 'without a type'}")
+        triples = [q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(body, format=source.ox_format)]
+        if len(triples) > query.max_rows:
+            raise RowLimitExceeded(query.max_rows)
+        fmt = query.graph_format
+        if fmt is None:
+            raise NotAcceptable("graph")
+        return _answer("graph", fmt, serialize_triples(triples, fmt), len(triples), query.gzip, version)
+
+    # --- writes ------------------------------------------------------------------------------------------
+
+    def run_update(self, prepared: PreparedUpdate, timeout: float, started: float | None) -> Written:
+        if prepared.steps:
+            raise ForbiddenOperation("LOAD is not available over a remote engine: load the data with "
+                                     "zgckg load --engine, or PUT it through the graph store")
+        self._writable("update")
+        deadline = (started or time.monotonic()) + timeout
+        response = self._send(self.remote.update, [("update", f"{prepared.text}\n;\n{self._bump()}")], timeout,
+                              deadline, "*/*", auth=True)
+        if response.status_code not in (200, 204):
+            raise self._failure(response, UpdateFailed)
+        return Written(self.version())
+
+    def write_graph(self, write: GraphWrite, *, timeout: float) -> Written:
+        self._writable("graph store")
+        if write.graph is None:
+            raise ForbiddenOperation("a remote store's default graph is not writable: name a graph (?graph=IRI)")
+        method = {"PUT": "PUT", "POST": "POST", "DELETE": "DELETE"}[write.method]
+        headers = {"Content-Type": (write.format or GRAPHS[0]).media_type.split(";")[0]} if method != "DELETE" else {}
+        response = self._request(method, self.remote.store, timeout, params={"graph-uri": write.graph},
+                                 data=write.data if method != "DELETE" else None, headers=headers, auth=True)
+        if response.status_code == 404 and method == "DELETE":
+            raise GraphNotFound(write.graph)
+        if response.status_code >= 300:
+            raise self._failure(response, UpdateFailed)
+        self._update_meta(timeout)
+        return Written(self.version())
+
+    def publish(self, graphs: dict[str, bytes], *, timeout: float) -> Written:
+        """Replace whole graphs (graph IRI → N-Triples) so that no client sees them half-written: each is
+        uploaded under a fresh name first, then one update moves them all into place (one transaction in the
+        store); a failure before that leaves the graphs served as they were."""
+        self._writable("publishing")
+        token = uuid.uuid4().hex[:12]
+        staged = {iri: f"{iri}~{token}" for iri in graphs}
+        try:
+            for iri, data in graphs.items():
+                response = self._request("PUT", self.remote.store, timeout, params={"graph-uri": staged[iri]},
+                                         data=data, headers={"Content-Type": "application/n-triples"}, auth=True)
+                if response.status_code >= 300:
+                    raise self._failure(response, UpdateFailed)
+            moves = " ;\n".join(f"MOVE SILENT GRAPH <{staged[iri]}> TO GRAPH <{iri}>" for iri in graphs)
+            response = self._send(self.remote.update, [("update", f"{moves} ;\n{self._bump()}")], timeout,
+                                  time.monotonic() + timeout, "*/*", auth=True)
+            if response.status_code not in (200, 204):
+                raise self._failure(response, UpdateFailed)
+        except BaseException:
+            for name in staged.values():  # what was staged is not served; remove it when the store lets us
+                try:
+                    self._send(self.remote.update, [("update", f"DROP SILENT GRAPH <{name}>")], timeout,
+                               time.monotonic() + timeout, "*/*", auth=True)
+                except Exception:
+                    pass
+            raise
+        return Written(self.version())
+
+    def _update_meta(self, timeout: float) -> None:
+        response = self._send(self.remote.update, [("update", self._bump())], timeout, time.monotonic() + timeout,
+                              "*/*", auth=True)
+        if response.status_code not in (200, 204):
+            raise self._failure(response, UpdateFailed)
+
+    def _writable(self, what: str) -> None:
+        if not self.config.write_token and what in ("update", "graph store"):
+            raise ForbiddenOperation("this server is read-only: writes need a write token (zgckg serve --write-token)")
+        if self.auth is None or not (self.remote.update and self.remote.store):
+            raise ForbiddenOperation(f"{what} on the remote store needs its update and graph store endpoints and "
+                                     f"credentials in {USER_ENV} and {PASSWORD_ENV}")
+
+    # --- graph reads -------------------------------------------------------------------------------------
+
+    def read_graph(self, graph: str | None, fmt: Format, *, timeout: float, gzip: bool = False) -> Answer:
+        version = self.version()
+        if graph is None:  # a remote store keeps every triple in a named graph
+            return _answer("graph", fmt, serialize_triples([], fmt), 0, gzip, version)
+        if graph not in self.graphs():
+            raise GraphNotFound(graph)
+        triples = self._graph_triples(graph, timeout)
+        return _answer("graph", fmt, serialize_triples(triples, fmt), len(triples), gzip, version)
+
+    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float, gzip: bool = False) -> Answer:
+        import pyoxigraph as ox
+
+        version = self.version()
+        names = self.graphs() if graph is None else (graph,)
+        if graph is not None and graph not in self.graphs():
+            raise GraphNotFound(graph)
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g))
+                 for g in names for t in self._graph_triples(g, timeout)]
+        if fmt.quads or fmt.serializer == "JSON_LD":
+            body = ox.serialize(quads, format=fmt.ox_format, prefixes=dict(PREFIXES) if fmt.prefixed else None)
+            return _answer("graph", fmt, body, len(quads), gzip, version)
+        triples = list(dict.fromkeys(q.triple for q in quads))
+        return _answer("graph", fmt, serialize_triples(triples, fmt), len(triples), gzip, version)
+
+    def _graph_triples(self, graph: str, timeout: float) -> list:
+        """Every triple of one graph, by the graph store, checked against a count so a cut read never passes."""
+        import pyoxigraph as ox
+
+        store = self.remote.store if self.auth else self.remote.read_store
+        if store is None:
+            raise ForbiddenOperation("reading whole graphs needs the remote store's graph store endpoint")
+        response = self._request("GET", store, timeout, params={"graph-uri": graph}, headers={"Accept": "text/turtle"},
+                                 auth=self.auth is not None)
+        if response.status_code == 404:
+            raise GraphNotFound(graph)
+        if response.status_code != 200:
+            raise self._failure(response, QueryFailed)
+        triples = list(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
+        counted = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                               timeout=timeout, dataset=False)
+        if int(counted[0]["n"]["value"]) != len(triples):
+            raise EngineFailed("graph read", f"the store sent {len(triples)} triples of <{graph}>, "
+                                             f"which holds {counted[0]['n']['value']}")
+        return triples
+
+    def describe(self) -> EngineInfo:
+        return EngineInfo(f"remote ({self.remote.kind})", self.remote.query, self.version(),
+                          (("writes", "yes" if self.auth else "no"),))
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- HTTP --------------------------------------------------------------------------------------------
+
+    def _dataset(self) -> list[tuple[str, str]]:
+        graphs = self.graphs() or (GRAPH_BASE + "none",)  # an empty store: restrict to nothing, not to everything
+        default = graphs if self.config.union_default_graph else (GRAPH_BASE + "default",)
+        return [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in graphs]
+
+    def _select(self, text: str, *, timeout: float, dataset: bool = True) -> list[dict]:
+        params = [("query", text)] + (self._dataset() if dataset else [])
+        response = self._send(self.remote.query, params, timeout, time.monotonic() + timeout,
+                              "application/sparql-results+json")
+        if response.status_code != 200:
+            raise self._failure(response, QueryFailed)
+        if self.adapter.cut(response):
+            raise RowLimitExceeded(_cap(response, self.adapter))
+        return self.adapter.results_json(response.content)["results"]["bindings"]
+
+    def _send(self, url: str, form: list[tuple[str, str]], timeout: float, deadline: float, accept: str, *,
+              auth: bool = False) -> requests.Response:
+        """A form-encoded POST (every store takes it; Virtuoso never answers a POST of a bare query)."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout(timeout)
+        from urllib.parse import urlencode
+
+        # the charset said outright: without it Virtuoso reads non-ASCII letters in the query as "?"
+        return self._request("POST", url, timeout, data=urlencode(form).encode("ascii"), auth=auth, seconds=left,
+                             headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+
+    def _request(self, method: str, url: str, timeout: float, *, seconds: float | None = None, auth: bool = False,
+                 **kwargs) -> requests.Response:
+        import requests
+
+        try:
+            return self.session.request(method, url, timeout=(min(5.0, seconds or timeout), seconds or timeout),
+                                        auth=self.auth if auth else None, **kwargs)
+        except requests.Timeout:
+            raise QueryTimeout(timeout) from None
+        except requests.ConnectionError as error:
+            raise EngineFailed("the remote store", f"cannot reach {url}: {type(error).__name__}",
+                               unavailable=True) from None
+
+    def _failure(self, response: requests.Response, kind: type[QueryFailed] | type[UpdateFailed]) -> Exception:
+        message = self.adapter.message(response)
+        operation = "update" if kind is UpdateFailed else "query"
+        if response.status_code in (401, 403):
+            return EngineFailed(operation, f"the remote store refused our credentials ({response.status_code}): {message}")
+        if response.status_code >= 500 and not self.adapter.clients_fault(message):
+            return EngineFailed(operation, f"the remote store failed ({response.status_code}): {message}")
+        return kind(f"the remote store refused it: {message}")
+
+
+def _ascii(text: str) -> str:
+    """The query with every non-ASCII letter written as a ``\\u`` escape, which SPARQL reads as the letter:
+    Virtuoso reads letters outside ASCII in a query's strings as "?", whatever charset the request names."""
+    if text.isascii():
+        return text
+    return "".join(c if ord(c) < 128 else f"\\u{ord(c):04X}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08X}"
+                   for c in text)
+
+
+def _values(bindings) -> str:
+    if not bindings:
+        return ""
+    names = " ".join(f"?{name}" for name in bindings)
+    return f"\nVALUES ({names}) {{ ({' '.join(bindings.values())}) }}"
+
+
+def _cap(response: requests.Response, adapter: Adapter) -> int:
+    try:
+        return int(response.headers.get(adapter.row_cap_header or "", "0"))
+    except ValueError:
+        return 0
+
+
+def _answer(kind: str, fmt: Format, body: bytes, rows: int | None, compress: bool, version: str) -> Answer:
+    encoding = None
+    if compress and len(body) >= 512:
+        body, encoding = gzip.compress(body, mtime=0), "gzip"
+    return Answer(kind, fmt.serializer, body, None, len(body), rows, encoding, version)
