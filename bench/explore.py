@@ -61,7 +61,7 @@ from endpoint import _markdown, build_zgckg_store, machine, median_ms, p95_ms, v
 
 from zgckg.config import Config  # noqa: E402
 from zgckg.errors import ExplorationTooBroad  # noqa: E402
-from zgckg.kg.explore.neighbourhood import neighbourhood  # noqa: E402
+from zgckg.kg.explore.neighbourhood import MAX_EDGES, neighbourhood  # noqa: E402
 from zgckg.kg.explore.paths import Bounds, find_paths  # noqa: E402
 from zgckg.kg.store import StoreDir  # noqa: E402
 from zgckg.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, INSTANCES, ONTOLOGY  # noqa: E402
@@ -675,8 +675,8 @@ def main(argv=None) -> int:
                      f"{args.timeout:g} s; this graph copied into the workers' memory (the default), the synthetic "
                      f"one read from disk (`reader_memory_bytes=0`); `find_paths` with max_hops {bounds.max_hops}, "
                      f"limit {bounds.limit}, max_edges {bounds.max_edges:,}, seconds {bounds.seconds:g} (what the "
-                     f"web front passes), asserted edges only; `neighbourhood` with its defaults (each of its queries "
-                     f"bounded by the query timeout, the request by nothing else); sequential requests from one "
+                     f"web front passes), asserted edges only; `neighbourhood` with its bounds ({MAX_EDGES:,} "
+                     f"relations, one {args.timeout:g} s deadline for all its queries); sequential requests from one "
                      f"client thread"),
         "questions": (f"per graph, {args.pairs} pairs at a distance of 1 to 4 hops (found by a breadth-first walk "
                       f"over the asserted relation edges) and {args.unconnected} with no path within 4 hops, "
