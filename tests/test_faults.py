@@ -198,7 +198,8 @@ def test_a_load_killed_part_way_leaves_the_old_generation_serving_and_the_next_l
     try:
         load = [ZGCKG, "load", str(big), "--store", str(store_dir.root)]
         outcomes = survive_kills(load, store_dir.root, url)
-        assert not ask(url, "ASK { GRAPH ?g { <http://example.org/big/s0> ?p ?o } }")
+        if not any(outcome.endswith("(after publishing)") for outcome in outcomes):  # else the data is in, whole
+            assert not ask(url, "ASK { GRAPH ?g { <http://example.org/big/s0> ?p ?o } }")
         done = subprocess.run(load, capture_output=True, text=True, timeout=120, env=env())
         assert done.returncode == 0, done.stderr
         assert f"{triples} triples" in done.stdout
