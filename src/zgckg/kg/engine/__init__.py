@@ -53,6 +53,9 @@ class Query:
     started: float | None = None
     """When the request began (monotonic seconds): time spent before counts toward ``timeout``."""
     gzip: bool = False
+    own: bool = False
+    """The text is the graph layer's own (constant, with only IRIs it checked spliced in): it is sent as it
+    is, without reading it for SERVICE, FROM and the limits, which are there for texts clients send."""
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,11 @@ class Engine(ABC):
     def query(self, query: Query) -> Answer:
         """Prepare the query (see ``zgckg.kg.prepared``) and answer it; ``Answer.remote`` says whether
         remote endpoints took part (then it must not be cached)."""
-        prepared = prepare_query(query.text, self.outbound(prefixes=tuple(PREFIXES.items())),
-                                 self.config.syntax_limits)
+        if query.own:
+            prepared = PreparedQuery(query.text, has_dataset_clause=False, remote=False)
+        else:
+            prepared = prepare_query(query.text, self.outbound(prefixes=tuple(PREFIXES.items())),
+                                     self.config.syntax_limits)
         answer = self.run_query(prepared, query, self.version())
         return answer.with_remote(prepared.remote)
 

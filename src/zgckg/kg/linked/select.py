@@ -55,11 +55,13 @@ def select(engine: Engine, text: str, *, timeout: float | None = None, max_rows:
 def bindings(engine: Engine, text: str, *, timeout: float | None = None,
              max_rows: int | None = None) -> list[dict[str, dict]]:
     """The rows of a SELECT as the SPARQL JSON results format writes them, for readers that make
-    hundreds of rows and convert only the cells they need. ``max_rows`` defaults to the configured cap."""
+    hundreds of rows and convert only the cells they need. ``max_rows`` defaults to the configured cap.
+    ``text`` must be the graph layer's own: any IRI in it goes through :func:`iri_ref` first."""
     from ..engine import Query
 
     limit = engine.config.timeout if timeout is None else timeout
-    answer = engine.query(Query(text, SOLUTIONS[0], timeout=limit, max_rows=max_rows or engine.config.max_rows))
+    answer = engine.query(Query(text, SOLUTIONS[0], timeout=limit, max_rows=max_rows or engine.config.max_rows,
+                                own=True))
     return json.loads(answer.content())["results"]["bindings"]
 
 
