@@ -286,3 +286,49 @@ def virtuoso():
 
     with Virtuoso(max_rows=10000) as server:
         yield server
+
+
+def engine_credentials(virtuoso) -> dict:
+    """The environment of a zgckg process writing to ``virtuoso``: credentials never go on a command line."""
+    import os
+
+    return dict(os.environ, ZGCKG_ENGINE_USER=virtuoso.user, ZGCKG_ENGINE_PASSWORD=virtuoso.password)
+
+
+REMOTE_TOKEN = "remote-write-token"
+
+
+@pytest.fixture(scope="session")
+def virtuoso_published(virtuoso):
+    """The session's Virtuoso with the project's graphs published by `zgckg build --engine`."""
+    import subprocess
+    import sys
+
+    zgckg = str(Path(sys.executable).parent / "zgckg")
+    done = subprocess.run([zgckg, "build", "--engine", virtuoso.sparql], env=engine_credentials(virtuoso),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return virtuoso
+
+
+@pytest.fixture(scope="session")
+def remote_app(virtuoso_published):
+    """The app over the published Virtuoso (writes on, with REMOTE_TOKEN)."""
+    from zgckg.app import close_app, create_app
+    from zgckg.config import Config
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in engine_credentials(virtuoso_published).items():
+            if name.startswith("ZGCKG_ENGINE_"):
+                patch.setenv(name, value)
+        app = create_app(Config(engine=virtuoso_published.sparql, write_token=REMOTE_TOKEN))
+        yield app
+        close_app(app)
+
+
+@pytest.fixture(scope="session")
+def remote_server(remote_app):
+    """A real HTTP server for ``remote_app``: its base URL."""
+    server = LiveServer(remote_app)
+    yield server.url
+    server.close()

@@ -194,7 +194,10 @@ class RemoteEngine(Engine):
         response = self._send(self.remote.query, params, query.timeout, deadline,
                               "application/sparql-results+json, text/turtle;q=0.9")
         if response.status_code != 200:
-            raise self._failure(response, QueryFailed)
+            failure = self._failure(response, QueryFailed)
+            if isinstance(failure, QueryFailed):
+                _explain(prepared.text, self.config)  # our parser's message, where it refuses the text too
+            raise failure
         if self.adapter.cut(response):
             raise RowLimitExceeded(_cap(response, self.adapter))
         media = response.headers.get("Content-Type", "").split(";")[0].strip()
@@ -414,6 +417,15 @@ def _ascii(text: str) -> str:
         return text
     return "".join(c if ord(c) < 128 else f"\\u{ord(c):04X}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08X}"
                    for c in text)
+
+
+def _explain(text: str, config: Config) -> None:
+    """Raise our parser's QuerySyntaxError when it refuses ``text`` too (a text the fast path let through
+    unread): it says what was expected where, and names an undeclared prefix, which the store's message
+    may not."""
+    from ..sparql import parse_query
+
+    parse_query(text, config.syntax_limits, dict(PREFIXES))
 
 
 def _values(bindings) -> str:

@@ -1,0 +1,112 @@
+"""The protocol over a real HTTP server backed by Virtuoso: the real clients, the error shapes, the write
+token, the graph store, and no SERVICE or LOAD reaching anywhere: as over the embedded store."""
+
+import select
+import socket
+
+import pytest
+import rdflib
+import requests
+from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
+
+from conftest import REMOTE_TOKEN
+
+COUNT_PLATFORMS = "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a zgo:InnovationPlatform }"
+
+
+def platforms(project_client) -> int:
+    return int(project_client.get("/sparql", query_string={"query": COUNT_PLATFORMS}).get_json()
+               ["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.mark.parametrize("fmt", [JSON, XML, CSV])
+def test_sparqlwrapper_reads_every_results_format(remote_server, project_client, fmt):
+    client = SPARQLWrapper(remote_server + "/sparql", returnFormat=fmt)
+    client.setQuery("PREFIX zgo: <https://w3id.org/zgckg/ontology#> " + COUNT_PLATFORMS)
+    result = client.queryAndConvert()
+    if fmt == JSON:
+        value = result["results"]["bindings"][0]["n"]["value"]
+    elif fmt == XML:
+        value = result.getElementsByTagName("literal")[0].firstChild.data
+    else:
+        value = result.decode().splitlines()[1]
+    assert int(value) == platforms(project_client)
+
+
+def test_rdflib_sparqlstore_reads_the_graph(remote_server, project_client):
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    store = SPARQLStore(remote_server + "/sparql")
+    graph = rdflib.Graph(store)
+    rows = list(graph.query("PREFIX zgo: <https://w3id.org/zgckg/ontology#> " + COUNT_PLATFORMS))
+    assert int(rows[0][0]) == platforms(project_client)
+    store.close()
+
+
+@pytest.mark.parametrize("query, status, words", [
+    ("SELECT * WHERE { ?s ?p }", 400, "syntax error"),
+    ("SELECT * WHERE { ?s nope:p ?o }", 400, "nope:"),
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT", 400, "syntax error"),
+])
+def test_errors_have_the_same_shape(remote_server, query, status, words):
+    answer = requests.get(remote_server + "/sparql", params={"query": query}, headers={"Accept": "application/json"})
+    assert answer.status_code == status
+    assert words in answer.json()["message"]
+
+
+def test_an_unacceptable_format_is_a_406(remote_server):
+    answer = requests.get(remote_server + "/sparql", params={"query": "ASK {}"}, headers={"Accept": "image/png"})
+    assert answer.status_code == 406
+
+
+GRAPH = "https://w3id.org/zgckg/graph/user/protocol-test"
+
+
+@pytest.mark.parametrize("headers, status", [({}, 401), ({"Authorization": "Bearer wrong"}, 403)])
+def test_writes_need_the_token(remote_server, headers, status):
+    answer = requests.post(remote_server + "/update", headers={**headers, "Content-Type": "application/sparql-update"},
+                           data=f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <http://e/a> <http://e/b> 'x' }} }}".encode())
+    assert answer.status_code == status
+
+
+def test_the_graph_store_puts_gets_and_deletes_through_zgckg(remote_server):
+    auth = {"Authorization": f"Bearer {REMOTE_TOKEN}"}
+    turtle = "<http://example.org/a> <http://example.org/b> \"小米\"@zh , 'two' ."
+    put = requests.put(remote_server + "/store", params={"graph": GRAPH}, data=turtle.encode(),
+                       headers={**auth, "Content-Type": "text/turtle"})
+    assert put.status_code in (201, 204), put.text
+    got = requests.get(remote_server + "/store", params={"graph": GRAPH},
+                       headers={**auth, "Accept": "application/n-triples"})
+    assert got.status_code == 200
+    graph = rdflib.Graph().parse(data=got.text, format="nt")
+    assert (rdflib.URIRef("http://example.org/a"), rdflib.URIRef("http://example.org/b"),
+            rdflib.Literal("小米", lang="zh")) in graph and len(graph) == 2
+    deleted = requests.delete(remote_server + "/store", params={"graph": GRAPH}, headers=auth)
+    assert deleted.status_code in (200, 204)
+    assert requests.get(remote_server + "/store", params={"graph": GRAPH}, headers=auth).status_code == 404
+
+
+@pytest.fixture
+def listener():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    yield sock.getsockname()[1]
+    contacted = bool(select.select([sock], [], [], 0.05)[0])
+    sock.close()
+    assert not contacted, "something connected to the listener"
+
+
+def test_service_and_load_reach_nothing(remote_server, listener):
+    target = f"http://127.0.0.1:{listener}/"
+    service = requests.post(remote_server + "/sparql", data={"query": f"SELECT * {{ SERVICE <{target}> {{ ?s ?p ?o }} }}"})
+    assert service.status_code == 403
+    load = requests.post(remote_server + "/update", data={"update": f"LOAD <{target}x.ttl> INTO GRAPH <{GRAPH}>"},
+                         headers={"Authorization": f"Bearer {REMOTE_TOKEN}"})
+    assert load.status_code == 403
+
+
+def test_the_service_description_and_health_name_the_remote_engine(remote_server, virtuoso_published):
+    health = requests.get(remote_server + "/healthz").json()
+    assert health["status"] == "ok" and "remote" in health["engine"]
+    assert requests.get(remote_server + "/readyz").status_code == 200
