@@ -1,4 +1,5 @@
-"""Run the W3C SPARQL 1.1 query and update evaluation tests through HTTP against zgckg and oxigraph.
+"""Run the W3C SPARQL 1.1 query and update evaluation tests through HTTP against zgckg and oxigraph, or
+against Virtuoso and zgckg over Virtuoso.
 
 Each server is started on an empty store. For every test: ``DROP ALL`` through the update endpoint, the
 test's data POSTed through the Graph Store Protocol (as N-Triples, relative IRIs already resolved
@@ -9,6 +10,12 @@ update is sent with a ``BASE`` declaration naming its file, as the suite's autho
     .venv/bin/python scripts/w3c_conformance.py                      # both servers, every runnable test
     .venv/bin/python scripts/w3c_conformance.py --server oxigraph --filter 'aggregates/'
     .venv/bin/python scripts/w3c_conformance.py --json var/conformance.json
+    .venv/bin/python scripts/w3c_conformance.py --server remote-pair  # Virtuoso, and zgckg --engine Virtuoso
+
+Over a remote store (``virtuoso``, ``zgckg-virtuoso``) every triple is in a named graph: a test's default
+graph is loaded into ``DEFAULT_GRAPH`` and its named graphs under their own IRIs, and each query without
+FROM or FROM NAMED is sent with that dataset in the protocol (``default-graph-uri``, ``named-graph-uri``).
+See docs/conformance.md.
 """
 
 from __future__ import annotations
@@ -35,7 +42,15 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sparql_servers import DEFAULT_PATHS, Endpoint, Paths, oxigraph_server, zgckg_server  # noqa: E402
+from sparql_servers import (  # noqa: E402
+    DEFAULT_PATHS,
+    Endpoint,
+    Paths,
+    VirtuosoProcess,
+    oxigraph_server,
+    zgckg_remote_server,
+    zgckg_server,
+)
 from w3c_manifest import Suite, W3CTest, is_ordered  # noqa: E402
 from w3c_results import (  # noqa: E402
     MEDIA_TYPES,
@@ -57,7 +72,19 @@ from w3c_results import (  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SUITE = ROOT.parent / "shared" / "w3c-sparql11"
-SERVERS = ("oxigraph", "zgckg")
+SERVERS = ("oxigraph", "zgckg", "virtuoso", "zgckg-virtuoso")
+PAIRS = {"both": ("oxigraph", "zgckg"), "remote-pair": ("virtuoso", "zgckg-virtuoso")}
+REMOTE = ("virtuoso", "zgckg-virtuoso")
+"""Servers whose store is Virtuoso: the harness maps the test's default graph to ``DEFAULT_GRAPH``."""
+GRAPH_BASE = "https://w3id.org/zgckg/graph/"
+DEFAULT_GRAPH = GRAPH_BASE + "default"
+"""A test's default graph over a remote store: the graph zgckg (--no-union-default-graph) reads as its default."""
+NO_GRAPH = GRAPH_BASE + "none"
+"""Named in ``named-graph-uri`` when a test has no named graph (Virtuoso reads an absent one as "every graph")."""
+META = GRAPH_BASE + "meta"
+"""zgckg's version graph in a remote store: not the test's, never read or dropped by the harness."""
+GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+FROM_CLAUSE = re.compile(r"^\s*FROM\s+(NAMED\s+)?(<|[\w.-]*:)", re.IGNORECASE | re.MULTILINE)
 DATASET_QUERY = "SELECT ?g ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 GRAPH_ACCEPT = "text/turtle"
 SYNTAX_ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
@@ -78,10 +105,12 @@ class Failed(Exception):
 
 
 class Runner:
-    def __init__(self, suite: Suite, method: str, values: bool = True):
+    def __init__(self, suite: Suite, method: str, values: bool = True, store: "RemoteStore | None" = None):
         self.suite = suite
         self.method = method
         self.values = values
+        self.store = store
+        """The Virtuoso behind the remote servers, read directly (anonymously) to list its graphs."""
 
     def run(self, test: W3CTest, endpoint: Endpoint) -> Outcome:
         start = time.perf_counter()
@@ -106,11 +135,23 @@ class Runner:
         return self._syntax_test(test, endpoint)
 
     def _reset(self, endpoint: Endpoint) -> None:
-        _expect_success(endpoint.update("DROP ALL"), "clearing the store (DROP ALL)")
+        if endpoint.name not in REMOTE:
+            _expect_success(endpoint.update("DROP ALL"), "clearing the store (DROP ALL)")
+            return
+        # Virtuoso's DROP ALL drops nothing (and its own system graphs must stay): every graph the tests
+        # made, dropped by name through the server under test
+        graphs = self.store.graphs()
+        if graphs:
+            text = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
+            _expect_success(endpoint.update(text, self._update_params(endpoint)), "clearing the store (DROP GRAPH)")
+            left = self.store.graphs()
+            if left:
+                raise Failed(f"clearing the store: graphs left after DROP GRAPH: {', '.join(left)}")
 
     def _load(self, test: W3CTest, endpoint: Endpoint) -> None:
         for data in test.data:
-            response = endpoint.post_graph(self.ntriples(data.iri), "application/n-triples", data.graph)
+            graph = data.graph or (DEFAULT_GRAPH if endpoint.name in REMOTE else None)
+            response = endpoint.post_graph(self.ntriples(data.iri), "application/n-triples", graph)
             where = f"<{data.graph}>" if data.graph else "the default graph"
             _expect_success(response, f"loading {Path(data.iri).name} into {where} through the graph store")
 
@@ -122,7 +163,7 @@ class Runner:
         query = self.request_text(test.request)
         if isinstance(expected, (Solutions, Boolean)):
             fmt = SUFFIX_FORMATS.get(Path(test.result).suffix, "json")
-            response = endpoint.query(query, MEDIA_TYPES[fmt], self.method)
+            response = endpoint.query(query, MEDIA_TYPES[fmt], self.method, self._query_dataset(test, endpoint))
             _expect_success(response, "query")
             got = format_of_media_type(response.headers.get("Content-Type", ""))
             if got != fmt:
@@ -130,14 +171,18 @@ class Runner:
             actual = parse_results(response.content.decode("utf-8"), fmt)
             ordered = is_ordered(self.suite.read(test.request))
             return compare_results(expected, actual, ordered=ordered, values=self.values)
-        response = endpoint.query(query, GRAPH_ACCEPT, self.method)
+        response = endpoint.query(query, GRAPH_ACCEPT, self.method, self._query_dataset(test, endpoint))
         _expect_success(response, "query")
         actual = parse_graph(response.content, response.headers.get("Content-Type", ""), test.request)
         return compare_graphs(expected, actual, values=self.values)
 
     def _update_test(self, test: W3CTest, endpoint: Endpoint) -> str | None:
-        _expect_success(endpoint.update(self.request_text(test.request)), "update")
-        response = endpoint.query(DATASET_QUERY, MEDIA_TYPES["json"], self.method)
+        _expect_success(endpoint.update(self.request_text(test.request), self._update_params(endpoint)), "update")
+        dataset = ()
+        if endpoint.name in REMOTE:  # the whole store: DEFAULT_GRAPH as the default graph, every other as named
+            named = [g for g in self.store.graphs() if g != DEFAULT_GRAPH] or [NO_GRAPH]
+            dataset = [("default-graph-uri", DEFAULT_GRAPH)] + [("named-graph-uri", g) for g in named]
+        response = endpoint.query(DATASET_QUERY, MEDIA_TYPES["json"], self.method, dataset)
         _expect_success(response, "reading the graph store back")
         state = parse_json(response.content.decode("utf-8"))
         actual = [(row.get("g"), row["s"], row["p"], row["o"]) for row in state.rows]
@@ -148,7 +193,7 @@ class Runner:
         run, e.g. on a graph that does not exist: 500). Negative: the server answers 400."""
         text = self.request_text(test.request)
         if "update" in test.kind:
-            response = endpoint.update(text)
+            response = endpoint.update(text, self._update_params(endpoint))
         else:
             response = endpoint.query(text, SYNTAX_ACCEPT, self.method)
         if test.kind.startswith("negative"):
@@ -158,6 +203,20 @@ class Runner:
         if response.status_code == 400:
             return f"HTTP 400 for a valid request: {_snippet(response.text)}"
         return None
+
+    def _query_dataset(self, test: W3CTest, endpoint: Endpoint) -> list[tuple[str, str]]:
+        """Over a remote store, the test's dataset in the protocol (unless the query names its own): the
+        default graph as loaded (``DEFAULT_GRAPH``), the named graphs under their IRIs."""
+        if endpoint.name not in REMOTE or FROM_CLAUSE.search(self.suite.read(test.request)):
+            return []
+        named = sorted({d.graph for d in test.data if d.graph}) or [NO_GRAPH]
+        return [("default-graph-uri", DEFAULT_GRAPH)] + [("named-graph-uri", g) for g in named]
+
+    @staticmethod
+    def _update_params(endpoint: Endpoint) -> list[tuple[str, str]]:
+        """Virtuoso directly: ``default-graph-uri`` names the graph its updates read and write as the default
+        graph (without one it refuses any update of the default graph). zgckg is sent the update alone."""
+        return [("default-graph-uri", DEFAULT_GRAPH)] if endpoint.name == "virtuoso" else []
 
     @lru_cache(maxsize=None)
     def ntriples(self, iri: str) -> bytes:
@@ -176,6 +235,23 @@ class Runner:
             for triple in read_graph(self.suite.path(data.iri), data.iri):
                 quads.append((graph, *map(from_rdflib, triple)))
         return quads
+
+
+class RemoteStore:
+    """The Virtuoso behind the remote servers, asked directly (its anonymous query endpoint) which graphs the
+    tests have made: every graph but those it had when it started (its own) and zgckg's version graph."""
+
+    def __init__(self, endpoint: Endpoint):
+        self.endpoint = endpoint
+        self.own = set(self._all())
+
+    def _all(self) -> list[str]:
+        response = self.endpoint.query(GRAPHS_QUERY, MEDIA_TYPES["json"], "post-form")
+        _expect_success(response, "listing the store's graphs")
+        return [row["g"].value for row in parse_json(response.content.decode("utf-8")).rows]
+
+    def graphs(self) -> list[str]:
+        return sorted(g for g in self._all() if g not in self.own and g != META)
 
 
 def _expect_success(response: requests.Response, step: str) -> None:
@@ -233,16 +309,31 @@ def report(tests: list[W3CTest], outcomes: dict, servers: list[str]) -> tuple[st
         lines.append(_count_line("total", group, outcomes, servers))
     if all(g for _, g in groups):
         lines += ["", header, _count_line("all run", run, outcomes, servers)]
+    lines += ["", "## passed / failed", ""]
+    lines.append(f"| {'tests':<20} | {'run':>5} |" + "".join(f" {s:>22} |" for s in servers))
+    lines.append("|" + " --- |" * (2 + len(servers)))
+    categories = [
+        ("query evaluation", [t for t in run if t.kind == "query"]),
+        ("update evaluation", [t for t in run if t.kind == "update"]),
+        ("syntax", [t for t in run if t.is_syntax]),
+        ("all run", run),
+    ]
+    for title, group in categories:
+        if group:
+            lines.append(f"| {title:<20} | {len(group):>5} |" + "".join(
+                f" {_tally(outcomes, group, s):>22} |" for s in servers))
     skipped = Counter(t.skip for t in tests if t.skip)
     lines += ["", "## skipped, by reason", ""]
     lines += [f"{n:>5}  {reason}" for reason, n in skipped.most_common()]
     regressions = []
-    if "oxigraph" in servers and "zgckg" in servers:
-        regressions = [t for t in run if _status(outcomes, t, "oxigraph") == "pass" and _status(outcomes, t, "zgckg") != "pass"]
-        lines += ["", f"## oxigraph passes, zgckg fails: {len(regressions)}", ""]
-        lines += [f"- {t.label} ({t.name}): {outcomes[t.iri]['zgckg'].message}" for t in regressions]
+    for reference, ours in PAIRS.values():
+        if reference in servers and ours in servers:
+            found = [t for t in run if _status(outcomes, t, reference) == "pass" and _status(outcomes, t, ours) != "pass"]
+            lines += ["", f"## {reference} passes, {ours} fails: {len(found)}", ""]
+            lines += [f"- {t.label} ({t.name}): {outcomes[t.iri][ours].message}" for t in found]
+            regressions += found
     for server in servers:
-        failed = [t for t in run if _status(outcomes, t, server) != "pass"]
+        failed = [t for t in run if _status(outcomes, t, server) == "fail"]
         lines += ["", f"## {server} failures: {len(failed)}", ""]
         lines += [f"- {t.label} ({t.name}): {outcomes[t.iri][server].message}" for t in failed]
     lines += ["", "## time", ""]
@@ -258,6 +349,11 @@ def report(tests: list[W3CTest], outcomes: dict, servers: list[str]) -> tuple[st
 
 def _status(outcomes, test, server) -> str:
     return outcomes[test.iri][server].status
+
+
+def _tally(outcomes: dict, tests: list[W3CTest], server: str) -> str:
+    counts = Counter(_status(outcomes, t, server) for t in tests)
+    return f"{counts['pass']} / {counts['fail']}"
 
 
 def _count_line(name: str, tests: list[W3CTest], outcomes: dict, servers: list[str]) -> str:
@@ -299,9 +395,11 @@ def write_json(path: Path, args, tests, outcomes, servers, regressions) -> None:
         "versions": versions(),
         "servers": servers,
         "summary": {
-            s: {"run": len(outcomes), "passed": sum(1 for o in outcomes.values() if o[s].status == "pass")} for s in servers
+            s: {"run": len(outcomes), **{key: sum(1 for o in outcomes.values() if o[s].status == status)
+                                        for key, status in (("passed", "pass"), ("failed", "fail"))}}
+            for s in servers
         },
-        "oxigraph_passes_zgckg_fails": [t.label for t in regressions],
+        "reference_passes_zgckg_fails": [t.label for t in regressions],
         "tests": [
             {
                 "id": t.iri,
@@ -329,7 +427,8 @@ def parse_paths(text: str) -> Paths:
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--server", choices=("zgckg", "oxigraph", "both"), default="both")
+    parser.add_argument("--server", choices=(*SERVERS, *PAIRS), default="both",
+                        help="both: oxigraph and zgckg; remote-pair: a private Virtuoso directly and zgckg over it")
     parser.add_argument("--suite", type=Path, default=DEFAULT_SUITE, help="the W3C sparql11 test folder")
     parser.add_argument("--manifest", default="manifest-all.ttl", help="top manifest inside the suite folder")
     parser.add_argument("--filter", help="run only tests whose suite/name or title matches this regex")
@@ -344,6 +443,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--zgckg-url", help="use this running zgckg server (its store is emptied!) instead of starting one")
     parser.add_argument("--oxigraph-url", help="use this running oxigraph server (its store is emptied!)")
     parser.add_argument("--token", help="write token of a server given by URL")
+    parser.add_argument("--virtuoso-max-rows", type=int, default=10000, help="the private Virtuoso's ResultSetMaxRows")
     parser.add_argument("--strict-literals", action="store_true",
                         help="compare numbers and booleans by lexical form too (default: by value within a datatype)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per HTTP request")
@@ -357,20 +457,26 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no {args.manifest} in {args.suite}; pass --suite DIR (the W3C sparql11 test folder)")
     suite = Suite(args.suite)
     tests = select(suite.tests(args.manifest, syntax=not args.no_syntax), args.filter)
-    servers = [s for s in SERVERS if args.server in (s, "both")]
+    servers = list(PAIRS.get(args.server, (args.server,)))
     print(f"{len(tests)} tests, {sum(1 for t in tests if not t.skip)} to run on {', '.join(servers)}")
     with tempfile.TemporaryDirectory(prefix="w3c-") as tmp:
-        processes, endpoints = [], []
+        processes, endpoints, store = [], [], None
         try:
+            if any(name in REMOTE for name in servers):  # one private Virtuoso, shared by turns
+                virtuoso = VirtuosoProcess(max_rows=args.virtuoso_max_rows, max_seconds=int(args.timeout))
+                processes.append(virtuoso)
+                virtuoso.__enter__()
+                store = RemoteStore(virtuoso.endpoint(args.timeout))
             for name in servers:
-                endpoint, process = _start(name, args, Path(tmp))
+                endpoint, process = _start(name, args, Path(tmp), virtuoso if store else None)
                 endpoints.append(endpoint)
                 processes += [process] if process else []
             started = time.perf_counter()
-            outcomes = run_all(tests, endpoints, Runner(suite, args.method, values=not args.strict_literals), args.verbose)
+            runner = Runner(suite, args.method, values=not args.strict_literals, store=store)
+            outcomes = run_all(tests, endpoints, runner, args.verbose)
             wall = time.perf_counter() - started
         finally:
-            for process in processes:
+            for process in reversed(processes):
                 process.stop()
     text, regressions = report(tests, outcomes, servers)
     print(text)
@@ -380,7 +486,14 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if regressions else 0
 
 
-def _start(name: str, args, tmp: Path):
+def _start(name: str, args, tmp: Path, virtuoso: VirtuosoProcess | None = None):
+    if name == "virtuoso":
+        return virtuoso.endpoint(args.timeout), None
+    if name == "zgckg-virtuoso":
+        process = zgckg_remote_server(virtuoso.base_url + "/sparql", virtuoso.user, virtuoso.password,
+                                      DEFAULT_PATHS[name], token=secrets.token_urlsafe(16), union=False)
+        process.__enter__()
+        return process.endpoint(args.timeout), process
     url = getattr(args, f"{name}_url")
     paths = getattr(args, f"{name}_paths")
     if url:

@@ -110,3 +110,65 @@ def test_the_service_description_and_health_name_the_remote_engine(remote_server
     health = requests.get(remote_server + "/healthz").json()
     assert health["status"] == "ok" and "remote" in health["engine"]
     assert requests.get(remote_server + "/readyz").status_code == 200
+
+
+@pytest.fixture
+def turtle_host():
+    """A public-looking host name whose bytes come from a local server answering one Turtle document."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = '<http://example.org/loaded> <http://example.org/p> "从远处载入"@zh .'.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/turtle")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+
+
+def test_load_from_an_allowed_host_is_fetched_by_zgckg_and_applied_whole(virtuoso_published, turtle_host, monkeypatch):
+    from conftest import engine_credentials, remote_network
+    from zgckg.app import close_app, create_app
+    from zgckg.config import Config
+    from zgckg.kg.engine.remote import RemoteEngine
+
+    for name, value in engine_credentials(virtuoso_published).items():
+        if name.startswith("ZGCKG_ENGINE_"):
+            monkeypatch.setenv(name, value)
+    config = Config(engine=virtuoso_published.sparql, write_token=REMOTE_TOKEN, service_allowlist=("data.example",))
+    engine = RemoteEngine(config, network=remote_network(("data.example", turtle_host)))
+    app = create_app(config, engine=engine)
+    try:
+        client = app.test_client()
+        target = "https://w3id.org/zgckg/graph/user/loaded"
+        done = client.post("/update", headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}, data={
+            "update": f"LOAD <http://data.example/x.ttl> INTO GRAPH <{target}> ; "
+                      f"INSERT DATA {{ GRAPH <{target}> {{ <http://example.org/loaded> <http://example.org/q> 1 }} }}"})
+        assert done.status_code == 204, done.get_data(as_text=True)
+        rows = client.get("/sparql", query_string={"query": f"SELECT ?p ?o {{ GRAPH <{target}> {{ ?s ?p ?o }} }}"},
+                          headers={"Accept": "application/json"}).get_json()["results"]["bindings"]
+        assert sorted(r["o"]["value"] for r in rows) == ["1", "从远处载入"]
+        # nothing is left under a staging name
+        graphs = client.get("/sparql", query_string={"query": "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }"},
+                            headers={"Accept": "application/json"}).get_json()["results"]["bindings"]
+        assert not [g for g in graphs if "~load-" in g["g"]["value"]]
+        failed = client.post("/update", headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}, data={
+            "update": f"LOAD <http://data.example/y.ttl> INTO GRAPH <{target}-2> ; CREATE GRAPH <{target}>"})
+        assert failed.status_code in (400, 409)  # the store refuses the CREATE, and says so
+        graphs = client.get("/sparql", query_string={"query": "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }"},
+                            headers={"Accept": "application/json"}).get_json()["results"]["bindings"]
+        assert not [g for g in graphs if "~load-" in g["g"]["value"]]  # nor after a failure
+    finally:
+        close_app(app)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -33,8 +34,8 @@ from typing import TYPE_CHECKING
 
 from ...config import Config
 from ...errors import (
-    EngineFailed, ForbiddenOperation, GraphNotFound, NotAcceptable, QueryFailed, QueryTimeout, RowLimitExceeded,
-    UpdateFailed,
+    EngineFailed, ForbiddenOperation, GraphNotFound, NotAcceptable, QueryFailed, QuerySyntaxError, QueryTimeout,
+    RowLimitExceeded, UpdateFailed,
 )
 from ...namespaces import GRAPH_BASE, PREFIXES, sparql_prologue
 from ..formats import GRAPHS, Format, serialize_triples
@@ -50,6 +51,7 @@ META = GRAPH_BASE + "meta"
 _VERSION = PREFIXES["zgo"] + "version"
 _MODIFIED = PREFIXES["dcterms"] + "modified"
 _BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_BNODE_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 USER_ENV, PASSWORD_ENV = "ZGCKG_ENGINE_USER", "ZGCKG_ENGINE_PASSWORD"
 """Credentials for the store's authenticated endpoints come from the environment, never from a flag."""
 
@@ -62,6 +64,9 @@ class Adapter:
     row_cap_header: str | None = None
     """A response header the store sets when it cut an answer at its row cap."""
     digest_auth: bool = True
+    update_default_graph: str | None = None
+    """The update endpoint's parameter naming the graph an update reads and writes as its default graph."""
+
 
     def results_json(self, body: bytes) -> dict:
         document = json.loads(body)
@@ -71,6 +76,8 @@ class Adapter:
                     cell["type"] = "literal"
                 if cell.get("datatype") == _BOOLEAN and cell["value"] in ("0", "1"):  # Virtuoso's booleans
                     cell["value"] = "true" if cell["value"] == "1" else "false"
+                if cell.get("type") == "bnode":  # Virtuoso's "nodeID://b10006" is no blank node label
+                    cell["value"] = _BNODE_UNSAFE.sub("_", cell["value"].removeprefix("nodeID://"))
         return document
 
     def cut(self, response: requests.Response) -> bool:
@@ -91,7 +98,7 @@ class Adapter:
 ADAPTERS = {
     # Virtuoso answers 500 for queries it compiles but will not run: SQL states of class 37000 (the query),
     # 22023 (an argument), 42 (a permission), S1T00 (its own time limit)
-    "virtuoso": Adapter("virtuoso", row_cap_header="X-SPARQL-MaxRows",
+    "virtuoso": Adapter("virtuoso", row_cap_header="X-SPARQL-MaxRows", update_default_graph="default-graph-uri",
                         client_errors=("Virtuoso 37000", "Virtuoso 22023", "Virtuoso 42", "Virtuoso S1T00")),
     "generic": Adapter("generic", digest_auth=False),
 }
@@ -183,7 +190,7 @@ class RemoteEngine(Engine):
     # --- queries -----------------------------------------------------------------------------------------
 
     def run_query(self, prepared: PreparedQuery, query: Query, version: str) -> Answer:
-        text = _ascii(sparql_prologue() + prepared.text + _values(query.bindings))
+        text = _ascii(_with_prologue(prepared.text) + _values(query.bindings))
         params = [("query", text)]
         if query.default_graphs is not None or query.named_graphs is not None:
             params += [("default-graph-uri", g) for g in query.default_graphs or ()]
@@ -191,8 +198,9 @@ class RemoteEngine(Engine):
         elif not prepared.has_dataset_clause:
             params += self._dataset()
         deadline = (query.started or time.monotonic()) + query.timeout
-        response = self._send(self.remote.query, params, query.timeout, deadline,
-                              "application/sparql-results+json, text/turtle;q=0.9")
+        # a graph in Turtle: asked for JSON, Virtuoso sends a CONSTRUCT's triples as ?s ?p ?o solutions
+        accept = "text/turtle" if _graph_form(prepared.text) else "application/sparql-results+json"
+        response = self._send(self.remote.query, params, query.timeout, deadline, accept)
         if response.status_code != 200:
             failure = self._failure(response, QueryFailed)
             if isinstance(failure, QueryFailed):
@@ -237,16 +245,61 @@ class RemoteEngine(Engine):
     # --- writes ------------------------------------------------------------------------------------------
 
     def run_update(self, prepared: PreparedUpdate, timeout: float, started: float | None) -> Written:
-        if prepared.steps:
-            raise ForbiddenOperation("LOAD is not available over a remote engine: load the data with "
-                                     "zgckg load --engine, or PUT it through the graph store")
         self._writable("update")
         deadline = (started or time.monotonic()) + timeout
-        response = self._send(self.remote.update, [("update", f"{prepared.text}\n;\n{self._bump()}")], timeout,
-                              deadline, "*/*", auth=True)
+        staged: list[str] = []
+        try:
+            text = self._with_loads(prepared, staged, timeout) if prepared.steps else prepared.text
+            self._apply(text, timeout, deadline)
+        finally:
+            for name in staged:  # moved into place by the update, or left by a failure: never served
+                self._drop_quietly(name, timeout)
+        return Written(self.version())
+
+    def _with_loads(self, prepared: PreparedUpdate, staged: list[str], timeout: float) -> str:
+        """The update as one text, each LOAD's data (fetched by us, under our policy) uploaded first under a
+        fresh graph name and added to its target by the update itself, in the operations' order. (Virtuoso
+        applies the operations of one request one after the other, each committed: an operation that fails
+        does not undo those before it; see docs/virtuoso.md.)"""
+        operations = []
+        for step in prepared.steps:
+            if step.text is not None:
+                operations.append(step.text)
+            elif step.load is not None:
+                if step.graph is None:
+                    raise ForbiddenOperation("LOAD into a remote store's default graph is not possible: "
+                                             "LOAD <…> INTO GRAPH <…>")
+                name = f"{step.graph}~load-{uuid.uuid4().hex[:12]}"
+                staged.append(name)
+                response = self._request("POST", self.remote.store, timeout, params={"graph-uri": name},
+                                         data=step.load.body, auth=True,
+                                         headers={"Content-Type": step.load.content_type or "text/turtle"})
+                if response.status_code >= 300:
+                    if step.silent:
+                        continue
+                    raise UpdateFailed(f"the remote store refused the data of LOAD <{step.load.url}>: "
+                                       f"{self.adapter.message(response)}")
+                operations.append(f"ADD SILENT GRAPH <{name}> TO GRAPH <{step.graph}>")
+        return " ;\n".join(operations)
+
+    def _drop_quietly(self, graph: str, timeout: float) -> None:
+        try:
+            self._send(self.remote.update, [("update", f"DROP SILENT GRAPH <{graph}>")], timeout,
+                       time.monotonic() + timeout, "*/*", auth=True)
+        except Exception:  # what is left under a staging name is never one of the graphs queries see
+            pass
+
+    def _apply(self, text: str, timeout: float, deadline: float) -> None:
+        # ";" only between operations: an update of no operation (a prologue, comments) takes none before ours
+        separator = "\n;\n" if _first_keyword(text) not in ("", "BASE", "PREFIX") else "\n"
+        form = [("update", f"{text}{separator}{self._bump()}")]
+        if self.adapter.update_default_graph and not self.config.union_default_graph:
+            # the default graph queries read (see _dataset); without it Virtuoso refuses an update of the
+            # default graph, and its WHERE reads every graph in the store, the store's own included
+            form.append((self.adapter.update_default_graph, GRAPH_BASE + "default"))
+        response = self._send(self.remote.update, form, timeout, deadline, "*/*", auth=True)
         if response.status_code not in (200, 204):
             raise self._failure(response, UpdateFailed)
-        return Written(self.version())
 
     def write_graph(self, write: GraphWrite, *, timeout: float) -> Written:
         self._writable("graph store")
@@ -283,11 +336,7 @@ class RemoteEngine(Engine):
                 raise self._failure(response, UpdateFailed)
         except BaseException:
             for name in staged.values():  # what was staged is not served; remove it when the store lets us
-                try:
-                    self._send(self.remote.update, [("update", f"DROP SILENT GRAPH <{name}>")], timeout,
-                               time.monotonic() + timeout, "*/*", auth=True)
-                except Exception:
-                    pass
+                self._drop_quietly(name, timeout)
             raise
         return Written(self.version())
 
@@ -405,9 +454,36 @@ class RemoteEngine(Engine):
         operation = "update" if kind is UpdateFailed else "query"
         if response.status_code in (401, 403):
             return EngineFailed(operation, f"the remote store refused our credentials ({response.status_code}): {message}")
+        if response.status_code == 400 and kind is UpdateFailed:  # an update the store cannot compile: malformed
+            return QuerySyntaxError(f"the remote store refused it: {message}")
         if response.status_code >= 500 and not self.adapter.clients_fault(message):
             return EngineFailed(operation, f"the remote store failed ({response.status_code}): {message}")
         return kind(f"the remote store refused it: {message}")
+
+
+_LEADING_BASE = re.compile(r"\A(?:\s|#[^\n]*)*BASE\s*<[^>]*>", re.IGNORECASE)
+_FORM = re.compile(r"\A(?:\s|#[^\n]*(?:\n|\Z)|BASE\s*<[^>]*>|PREFIX\s*[^\s:]*:\s*<[^>]*>)*(\w+)", re.IGNORECASE)
+
+
+def _first_keyword(text: str) -> str:
+    """The first word after the prologue (SELECT, CONSTRUCT, INSERT…), upper case; BASE, PREFIX or "" when
+    there is nothing after the prologue."""
+    form = _FORM.match(text)
+    return form.group(1).upper() if form else ""
+
+
+def _graph_form(text: str) -> bool:
+    """A CONSTRUCT or DESCRIBE query."""
+    return _first_keyword(text) in ("CONSTRUCT", "DESCRIBE")
+
+
+def _with_prologue(text: str) -> str:
+    """The query after our PREFIX lines, its own leading BASE kept first: SPARQL allows BASE and PREFIX in
+    any order, Virtuoso refuses a BASE after a PREFIX (SP030)."""
+    base = _LEADING_BASE.match(text)
+    if base is None:
+        return sparql_prologue() + text
+    return base.group(0) + "\n" + sparql_prologue() + text[base.end():]
 
 
 def _ascii(text: str) -> str:
