@@ -247,6 +247,13 @@ def test_load_then_query_the_users_graph(mini_config, tmp_path):
     assert answer.stdout_bytes == "l\r\n我\r\n".encode("utf-8")
 
 
+def test_load_of_n_quads_reports_the_graphs_its_quads_went_to(mini_config, tmp_path):
+    data = tmp_path / "data.nq"
+    data.write_text('<http://e/a> <http://e/p> "1" <http://e/g> .\n<http://e/a> <http://e/p> "2" .\n')
+    result = run(mini_config, "load", str(data), "--progress")
+    assert result.stdout == f"{GRAPH_USER}data.nq\t1 triples\nhttp://e/g\t1 triples\n"
+
+
 def test_load_of_a_missing_file_is_a_usage_error(mini_config, tmp_path):
     result = run(mini_config, "load", str(tmp_path / "absent.ttl"))
     assert result.exit_code == 2

@@ -331,14 +331,18 @@ def export(fmt: str, graph: str, output: Path | None, store: Path | None, **engi
 @click.option("--graph", default=None,
               help="Load every file into this graph IRI (default: one graph per file, "
                    "https://w3id.org/zgckg/graph/user/<file name>).")
+@click.option("--progress/--no-progress", default=None,
+              help="Say every few seconds on stderr how many quads are read and how fast (default: only when "
+                   "stderr is a terminal).")
 @store_option
 @engine_options
 @reports_errors
-def load(files: tuple[Path, ...], graph: str | None, store: Path | None, **engine: Any) -> None:
+def load(files: tuple[Path, ...], graph: str | None, progress: bool | None, store: Path | None, **engine: Any) -> None:
     """Add your own RDF files to the store, next to the built graphs.
 
     Any syntax Oxigraph reads (Turtle, N-Triples, N-Quads, TriG, N3, RDF/XML, JSON-LD) or rdflib reads.
-    The store gets a new generation, published atomically; `zgckg build` keeps these graphs.
+    The store gets a new generation, published atomically; `zgckg build` keeps these graphs. Ends with
+    the triples read into each graph (an N-Quads or TriG file's quads go to the graphs it names).
     """
     from .kg.build import load_user_files
     from .namespaces import is_absolute_iri
@@ -348,7 +352,11 @@ def load(files: tuple[Path, ...], graph: str | None, store: Path | None, **engin
     from .kg.publish import load_remote
 
     config = make_config(store=store, **engine)
-    counts = (load_remote if config.engine else load_user_files)(config, files, graph=graph)
+    show = progress_printer(sys.stderr.isatty() if progress is None else progress)
+    if config.engine:
+        counts = load_remote(config, files, graph=graph)
+    else:
+        counts = load_user_files(config, files, graph=graph, progress=show)
     for graph_iri, triples in counts.items():
         click.echo(f"{graph_iri}\t{triples} triples")
 

@@ -6,8 +6,8 @@
       generations/.tmp-…                 a generation under construction (removed if its writer died)
       write.lock                         flock held by the one writer at a time
 
-Readers open ``current`` read-only, so any number of processes can serve it; a small generation is
-copied into memory first (:func:`open_for_reading`). A writer (build, load, an
+Readers open ``current`` read-only, so any number of processes can serve it; a generation is also
+copied into memory by each reader when it fits (:func:`plan_reader_copy`). A writer (build, load, an
 update) builds a new generation — from scratch or from a checkpoint of the current one — and publishes it
 by swapping the link. A writer that fails or is killed never touches ``current``: the previous
 generation keeps serving.
@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -162,6 +163,76 @@ def open_for_reading(generation: Path, memory_bytes: int) -> ox.Store:
     copy = ox.Store()
     copy.bulk_extend(disk)
     return copy
+
+
+COPY_FACTOR = 5
+"""Memory an in-memory copy of a generation takes while it is made, per byte of the generation's files
+(measured: about four times once made, five at the peak of making it)."""
+
+
+@dataclass(frozen=True)
+class CopyPlan:
+    """Whether readers copy one generation into memory, and why (said in one line by :attr:`message`)."""
+
+    version: str
+    copy: bool
+    files_bytes: int
+    copy_bytes: int
+    """The memory the copy would take, estimated from the files (``COPY_FACTOR`` bytes per byte)."""
+    message: str
+
+
+def plan_reader_copy(generation: Path, *, memory_bytes: int, memory_cap: int = 0, workers: int = 1,
+                     available: int | None = -1) -> CopyPlan:
+    """Whether ``workers`` readers, each under ``memory_cap`` bytes (0: none), copy ``generation`` into memory.
+
+    A copy is made only when its estimated size fits all of: ``memory_bytes`` (``--reader-memory``, bytes of
+    files on disk, 0: no copies) times ``COPY_FACTOR``; half the worker's cap (queries keep the other half);
+    and the memory the system has available now (``MemAvailable``, or ``available`` if given; None:
+    unknown) shared by the workers that would each hold a copy.
+    """
+    version = generation.name
+    files = generation_bytes(generation)
+    estimate = files * COPY_FACTOR
+    if available == -1:
+        available = memory_available()
+    limits = [(memory_bytes * COPY_FACTOR,
+               "--reader-memory: copies are off" if memory_bytes <= 0 else
+               f"--reader-memory allows generations of up to {_mb(memory_bytes)} on disk")]
+    if memory_cap > 0:
+        limits.append((memory_cap // 2, f"half of --worker-memory ({_mb(memory_cap)})"))
+    if available is not None:
+        limits.append((available // max(1, workers),
+                       f"the {_mb(available)} of memory available now, shared by {max(1, workers)} workers"))
+    limit, reason = min(limits, key=lambda item: item[0])
+    if memory_bytes > 0 and estimate <= limit:
+        return CopyPlan(version, True, files, estimate,
+                        f"copying generation {version} ({_mb(files)} on disk, ~{_mb(estimate)} in memory) into each "
+                        f"worker's memory, in the background; it is read from disk until the copy is complete")
+    return CopyPlan(version, False, files, estimate,
+                    f"reading {version} from disk: its copy would take ~{_mb(estimate)}, more than {_mb(limit)} "
+                    f"({reason})")
+
+
+def memory_available() -> int | None:
+    """``MemAvailable`` of /proc/meminfo in bytes; None where there is no such file."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.0f} MB" if size >= 10_000_000 else f"{size / 1e6:.1f} MB"
+
+
+def generation_bytes(generation: Path) -> int:
+    """Bytes of the files of a generation on disk."""
+    return _files_bytes(generation)
 
 
 def _files_bytes(directory: Path) -> int:

@@ -1,10 +1,10 @@
 """The served store: Oxigraph generations on disk, answered by worker processes that can be killed.
 
-Queries go to a pool of reader processes, each with a read-only view of the published generation (a copy
-in memory when it is small); updates and graph writes go to one writer process, which publishes a new
-generation whole or not at all. A job past its time limit is stopped by killing its process, which frees
-its CPU and memory; the answer is complete (in memory or spooled) before anything is sent. See
-``zgckg.kg.executor``.
+Queries go to a pool of reader processes, each with a read-only view of the published generation (and a copy
+in memory, made in the background, when it fits); updates and graph writes go to one writer process, which
+publishes a new generation whole or not at all. A job past its time limit is stopped by killing its
+process, which frees its CPU and memory; the answer is complete (in memory or spooled) before anything is
+sent. See ``zgckg.kg.executor``.
 """
 
 from __future__ import annotations
@@ -36,8 +36,11 @@ def check_workers_can_start(config: Config) -> None:
 
 
 def reader_copy_bytes(config: Config) -> int:
-    """The largest generation a reader copies into memory: ``reader_memory_bytes``, unless the copy would not
-    fit in half of ``worker_memory_bytes`` (said in the log): larger generations are then read from disk."""
+    """The largest generation a reader may copy into memory: ``reader_memory_bytes``, unless the copy would not
+    fit in half of ``worker_memory_bytes`` (said in the log): larger generations are then read from disk.
+
+    The pool decides per generation (:func:`~zgckg.kg.store.plan_reader_copy`, which also weighs the memory
+    available now and the number of workers) and logs each decision; this is the bound alone."""
     limit = copy_limit(config.reader_memory_bytes, config.worker_memory_bytes)
     if limit < config.reader_memory_bytes:
         log.warning("readers copy a store into memory only up to %d bytes on disk, not %d (--reader-memory): a "
@@ -53,7 +56,7 @@ class LocalEngine(Engine):
         network = config.worker_network
         cap = config.worker_memory_bytes
         self.readers = WorkerPool(self.store_dir.root, config.workers, name="reader",
-                                  memory_bytes=reader_copy_bytes(config), network=network,
+                                  memory_bytes=config.reader_memory_bytes, network=network,
                                   max_size=config.max_workers or 2 * config.workers, memory_cap=cap)
         self.writer = WorkerPool(self.store_dir.root, 1, name="writer", network=network,
                                  lock_wait=config.write_lock_wait, memory_cap=cap) if config.write_token else None

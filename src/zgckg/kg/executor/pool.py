@@ -22,7 +22,7 @@ from typing import Any
 from ...errors import (
     QueryOutOfMemory, QueryTimeout, ServeError, WorkerCrashed, WorkerLost, WorkersBusy, ZgckgError, rebuild_error,
 )
-from ..store import LOCK_WAIT
+from ..store import LOCK_WAIT, CopyPlan, plan_reader_copy
 from .worker import worker_main
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,14 @@ class _Worker:
         child.close()
         alive_child.close()
         self._poller = None
+        self.told: dict[str, bool] = {}
+        """The copy plan this worker was sent, per generation."""
+
+    def tell(self, plan: CopyPlan) -> None:
+        """Send the worker whether to copy ``plan.version`` into memory (no reply), once per generation."""
+        if self.told.get(plan.version) != plan.copy:
+            self.conn.send(("plan", plan.version, plan.copy))
+            self.told[plan.version] = plan.copy
 
     @property
     def pid(self) -> int:
@@ -100,8 +108,13 @@ def _context():
 class WorkerPool:
     """``size`` worker processes over one store directory; ``run`` gives a job to a free one.
 
-    Each worker answers reads from a copy in memory of a generation whose files take at most
-    ``memory_bytes`` (see :func:`~zgckg.kg.store.open_for_reading`); 0 reads from disk.
+    Each worker reads a generation from disk at once and, when the pool decides so, also copies it into
+    memory in the background and answers from the copy once it is complete. The pool decides once per
+    generation, for all its workers (:func:`~zgckg.kg.store.plan_reader_copy`: the generation's files
+    against ``memory_bytes`` (0: no copies), half of ``memory_cap``, and the memory available for
+    ``max_size`` copies), and logs the decision either way. A worker that ends while a copy was planned
+    (out of memory, most likely) turns the copies of that generation off: its successors read from disk.
+    The copy is never part of a worker's start, so ``start_timeout`` does not depend on the store's size.
 
     Workers run without network sockets (see :mod:`.sandbox`) unless ``network`` is true, which is only
     for platforms without seccomp: a worker that cannot drop the network does not start. Each may use
@@ -113,8 +126,10 @@ class WorkerPool:
 
     def __init__(self, store_root: Path, size: int, *, name: str = "reader", memory_bytes: int = 0,
                  network: bool = False, lock_wait: float = LOCK_WAIT, max_size: int | None = None,
-                 memory_cap: int = 0):
+                 memory_cap: int = 0, start_timeout: float | None = None):
         self.store_root = str(store_root)
+        self.start_timeout = self.START_TIMEOUT if start_timeout is None else start_timeout
+        self._plans: dict[str, CopyPlan] = {}
         self.memory_cap = memory_cap
         self.lock_wait = lock_wait
         self.memory_bytes = memory_bytes
@@ -185,6 +200,8 @@ class WorkerPool:
             raise dataclasses.replace(crashed)
         worker = self._take(deadline, timeout)
         try:
+            if (plan := self.plan(getattr(job, "version", None))) is not None:
+                worker.tell(plan)
             worker.conn.send(job)
             if not worker.wait_reply(deadline - time.monotonic()):
                 self._replace(worker, killed=True)
@@ -197,6 +214,52 @@ class WorkerPool:
             raise self._lost(worker, key, job) from None
         self._give_back(worker)
         return _unpack(reply)
+
+    def plan(self, version: str | None) -> CopyPlan | None:
+        """Whether this pool's workers copy ``version`` into memory: decided and logged once per generation;
+        None when copies are off (``memory_bytes`` 0) or the generation is gone."""
+        if not version or self.memory_bytes <= 0:
+            return None
+        with self._lock:
+            if (plan := self._plans.get(version)) is not None:
+                return plan
+        try:
+            plan = plan_reader_copy(Path(self.store_root) / "generations" / version, memory_bytes=self.memory_bytes,
+                                    memory_cap=self.memory_cap, workers=self.max_size)
+        except OSError:  # pruned meanwhile
+            return None
+        with self._lock:
+            if version in self._plans:
+                return self._plans[version]
+            self._plans[version] = plan
+            while len(self._plans) > 16:
+                self._plans.pop(next(iter(self._plans)))
+        (log.info if plan.copy else log.warning)("%s workers: %s", self.name, plan.message)
+        return plan
+
+    def _copies_failed(self, worker: _Worker) -> None:
+        """A worker ended as one does out of memory while told to copy a generation: copies of that
+        generation are off from now on, said once."""
+        code = worker.process.exitcode
+        if code not in _OUT_OF_MEMORY_CODES | {-signal.SIGKILL}:  # the kernel's OOM killer sends SIGKILL
+            return
+        with self._lock:
+            failed = [v for v, copy in worker.told.items() if copy and self._plans.get(v, None) is not None
+                      and self._plans[v].copy]
+            for version in failed:
+                old = self._plans[version]
+                self._plans[version] = dataclasses.replace(old, copy=False, message=(
+                    f"reading {version} from disk: a worker ended (exit code {code}) while it held or made the "
+                    f"copy in memory (~{old.copy_bytes / 1e6:,.0f} MB); lower --reader-memory or raise "
+                    f"--worker-memory"))
+        for version in failed:
+            log.warning("%s workers: %s", self.name, self._plans[version].message)
+
+    def _current_version(self) -> str | None:
+        try:
+            return os.path.basename(os.readlink(os.path.join(self.store_root, "current")))
+        except OSError:
+            return None
 
     def busy(self) -> int:
         """Workers running a job now."""
@@ -282,10 +345,15 @@ class WorkerPool:
         shutil.rmtree(self.spool_dir, ignore_errors=True)
 
     def _add_worker(self, counted: bool = False) -> None:
-        """Start a worker and make it idle; ``counted`` when ``_grow`` already counted it as starting."""
+        """Start a worker and make it idle; ``counted`` when it was already counted as starting."""
         worker = _Worker(self._ctx, self.store_root, self.memory_bytes, not self.network, self.lock_wait,
                          self.memory_cap)
-        failure = worker.wait_ready(self.START_TIMEOUT)
+        failure = worker.wait_ready(self.start_timeout)
+        if failure is None and (plan := self.plan(self._current_version())) is not None:
+            try:
+                worker.tell(plan)  # the copy starts now, in the background: the worker is ready already
+            except OSError:
+                failure = "it ended as it started"
         with self._lock:
             if counted:
                 self._starting -= 1
@@ -307,11 +375,15 @@ class WorkerPool:
         with self._lock:
             self._all.discard(worker)
             closed = self._closed
+            if not closed:
+                self._starting += 1  # counted at once, so the pool does not also grow in its place
         worker.kill()
         if killed:
             self.killed.append(worker.pid)
+        elif not closed:
+            self._copies_failed(worker)
         if not closed:
-            threading.Thread(target=self._add_worker, daemon=True).start()
+            threading.Thread(target=self._add_worker, kwargs={"counted": True}, daemon=True).start()
 
 
 REPEATED_CRASH = "this request ended the process that ran it before, so it is not run again; simplify it"

@@ -9,6 +9,7 @@ import resource
 import signal
 import threading
 import traceback
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,14 +17,14 @@ import pyoxigraph as ox
 from ...errors import (
     EngineFailed, QueryOutOfMemory, SandboxUnavailable, StoreError, ZgckgError, error_fields, error_name,
 )
-from ..store import LOCK_WAIT, StoreDir, open_for_reading
+from ..store import COPY_FACTOR, LOCK_WAIT, StoreDir
 from .jobs import Job
 from .sandbox import drop_network
 
 
-COPY_FACTOR = 5
-"""Address space an in-memory copy of a generation takes while it is made, per byte of the generation's
-files (measured: about four times once made, five at the peak of making it)."""
+COPY_CHUNK = 20_000
+"""Quads per step of a copy into memory: between steps, queries get the interpreter and a newer generation
+stops the copy."""
 _M_ARENA_MAX = -8  # mallopt's parameter (malloc.h)
 
 
@@ -54,29 +55,82 @@ def cap_memory(memory_cap: int) -> None:
 
 
 class _Site:
-    """Where a worker's jobs run (see ``jobs.Site``): its view of one generation (a copy in memory when
-    small), replaced when a newer one is asked for, and the store directory writes go to."""
+    """Where a worker's jobs run (see ``jobs.Site``): its view of one generation, replaced when a newer one
+    is asked for, and the store directory writes go to.
 
-    def __init__(self, store_dir: StoreDir, memory_bytes: int, memory_cap: int = 0):
+    A generation is opened from disk at once; when the pool has said to copy it into memory
+    (:meth:`plan`), the copy is made by a thread of this worker while jobs are answered from disk, and
+    answers come from the copy once it is complete. A generation never changes after publication, so the
+    copy is exact and the switch changes no answer.
+    """
+
+    def __init__(self, store_dir: StoreDir, memory_cap: int = 0):
         self.store_dir = store_dir
-        self.memory_bytes = memory_bytes
         self.memory_cap = memory_cap
         self.version: str | None = None
         self.store: ox.Store | None = None
+        self.in_memory = False
+        self.copies: set[str] = set()
+        """Generations the pool said to copy into memory."""
+        self._lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._copier: threading.Thread | None = None
+
+    def plan(self, version: str, copy: bool) -> None:
+        """Whether to copy ``version`` into memory (the pool decides, for all its workers at once)."""
+        with self._lock:
+            if copy:
+                self.copies = {v for v in self.copies if v >= (self.version or "")} | {version}
+            else:
+                self.copies.discard(version)
+            if copy and version == self.version and not self.in_memory:
+                self._start_copy()
 
     def read(self, version: str) -> tuple[ox.Store, str]:
-        if self.store is None or version != self.version:
-            self.store = None  # close the old generation before opening the next
-            try:
-                self.store = open_for_reading(self.store_dir.generations / version, self.memory_bytes)
-                self.version = version
-            except OSError:  # pruned meanwhile: serve whatever is current now
-                self.version = self.store_dir.version()
-                self.store = open_for_reading(self.store_dir.generations / self.version, self.memory_bytes)
-        return self.store, self.version
+        with self._lock:
+            if self.store is None or version != self.version:
+                self._cancel.set()  # a copy of the old generation is of no use any more
+                self.store, self.in_memory = None, False  # close the old generation before opening the next
+                try:
+                    self.store = ox.Store.read_only(str(self.store_dir.generations / version))
+                    self.version = version
+                except OSError:  # pruned meanwhile: serve whatever is current now
+                    self.version = self.store_dir.version()
+                    self.store = ox.Store.read_only(str(self.store_dir.generations / self.version))
+                if self.version in self.copies:
+                    self._start_copy()
+            return self.store, self.version
+
+    def wait_copied(self, timeout: float) -> bool:
+        """True once the generation being read is in memory (for tests and benchmarks)."""
+        copier = self._copier
+        if copier is not None:
+            copier.join(timeout)
+        return self.in_memory
+
+    def _start_copy(self) -> None:
+        if self._copier is not None and self._copier.is_alive() and not self._cancel.is_set():
+            return
+        self._cancel = threading.Event()
+        self._copier = threading.Thread(target=self._copy, args=(self.version, self.store, self._cancel), daemon=True)
+        self._copier.start()
+
+    def _copy(self, version: str, disk: ox.Store, cancel: threading.Event) -> None:
+        copy = ox.Store()
+        quads = iter(disk)
+        try:
+            while chunk := list(islice(quads, COPY_CHUNK)):
+                if cancel.is_set():
+                    return
+                copy.bulk_extend(chunk)
+        except (MemoryError, OSError):  # no room under the cap, or the generation went: stay on disk
+            return
+        with self._lock:
+            if not cancel.is_set() and self.version == version:
+                self.store, self.in_memory = copy, True
 
     def warm(self) -> None:
-        """Open the current generation before the first job, so no query waits for the copy."""
+        """Open the current generation before the first job (from disk: a copy is made in the background)."""
         try:
             self.read(self.store_dir.version())
         except (StoreError, OSError):
@@ -90,7 +144,9 @@ def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_netwo
     With ``no_network`` (the default) nothing else runs before the sandbox is in place; a worker that
     cannot install it reports ``("failed", reason)`` instead of ready, and ends. ``memory_cap`` (bytes of
     address space, 0: none) is in force before the store is opened; likewise a worker that cannot set it,
-    or cannot open the store within it, reports why and ends.
+    or cannot open the store within it, reports why and ends. ``memory_bytes`` is not used here: whether a
+    generation is copied into memory is the pool's decision, sent as ``("plan", version, copy)``, which
+    gets no reply; the copy is made in the background (see :class:`_Site`), so it never delays ready.
     """
     if no_network:
         try:
@@ -105,7 +161,7 @@ def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_netwo
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
     threading.Thread(target=_exit_with_parent, args=(parent_alive,), daemon=True).start()
-    site = _Site(StoreDir(Path(store_root), lock_wait), memory_bytes, memory_cap)
+    site = _Site(StoreDir(Path(store_root), lock_wait), memory_cap)
     try:
         site.warm()
     except MemoryError:
@@ -119,6 +175,9 @@ def worker_main(conn, parent_alive, store_root: str, memory_bytes: int, no_netwo
             return
         if job is None:
             return
+        if isinstance(job, tuple) and job[0] == "plan":  # ("plan", version, copy): no reply
+            site.plan(job[1], job[2])
+            continue
         conn.send(_reply(job, site))
 
 
