@@ -458,15 +458,16 @@ def document(summary: Summary, meta: dict) -> str:
     )
 
 
-def update_doc(path: Path, section: str) -> None:
-    """Replace this benchmark's section (up to the next level-2 heading), or append it."""
+def update_doc(path: Path, section: str, heading: str = DOC_HEADING) -> None:
+    """Replace the section that starts with ``heading`` (up to the next level-2 heading), or append it:
+    every benchmark writes its own section of docs/benchmarks.md this way."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = text.find(DOC_HEADING)
-    if start < 0:
+    match = re.search(r"^" + re.escape(heading), text, re.MULTILINE)
+    if match is None:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(DOC_HEADING))
-        text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
+        end = text.find("\n## ", match.start() + len(heading))
+        text = text[:match.start()] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
     path.write_text(text, encoding="utf-8")
 
 

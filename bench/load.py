@@ -48,7 +48,6 @@ import json
 import math
 import os
 import random
-import re
 import shlex
 import sys
 import tempfile
@@ -62,7 +61,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from endpoint import _markdown, build_zgckg_store, load_queries, machine, versions  # noqa: E402
+from endpoint import build_zgckg_store, load_queries, machine, _markdown, update_doc, versions  # noqa: E402
 from sparql_servers import DEFAULT_PATHS, zgckg_server  # noqa: E402
 
 from zgckg.config import Config  # noqa: E402
@@ -422,19 +421,6 @@ def document(summary: dict, meta: dict) -> str:
     ])
 
 
-def update_doc(path: Path, section: str) -> None:
-    """Replace the load section (up to the next level-2 heading), or append it."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    match = re.search(r"^" + re.escape(DOC_PREFIX), text, re.MULTILINE)
-    if match is None:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        start = match.start()
-        end = text.find("\n## ", start + len(DOC_PREFIX))
-        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
-    path.write_text(text, encoding="utf-8")
-
-
 EXPECTED_LOG = ("zgckg: serving ", "zgckg: stopped")
 
 
@@ -565,7 +551,7 @@ def main(argv=None) -> int:
                                          "server_log_at_stop": at_stop,
                                          "raw": [asdict(s) for s in samples]}, indent=1, ensure_ascii=False))
     if args.doc:
-        update_doc(args.doc, document(summary, meta))
+        update_doc(args.doc, document(summary, meta), DOC_PREFIX)
     return 0 if summary["target"]["met"] else 1
 
 

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from endpoint import Client, _markdown, build_zgckg_store, machine, median_ms, p95_ms, versions  # noqa: E402
+from endpoint import build_zgckg_store, Client, machine, _markdown, median_ms, p95_ms, update_doc, versions  # noqa: E402
 from sparql_servers import DEFAULT_PATHS, zgckg_server  # noqa: E402
 
 from zgckg.namespaces import INSTANCES, REPORT  # noqa: E402
@@ -248,18 +248,6 @@ def document(summary: dict, dumps: dict, verdict: dict, meta: dict) -> str:
     ])
 
 
-def update_doc(path: Path, section: str) -> None:
-    """Replace this benchmark's section (up to the next level-2 heading), or append it."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = text.find(DOC_HEADING)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(DOC_HEADING))
-        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
-    path.write_text(text, encoding="utf-8")
-
-
 # --- command line -----------------------------------------------------------------------------------
 
 
@@ -326,7 +314,7 @@ def main(argv=None) -> int:
         args.json.write_text(json.dumps({"meta": meta, "summary": summary, "verdicts": verdict, "dumps": dumps,
                                          "raw": samples}, indent=1, ensure_ascii=False))
     if args.doc:
-        update_doc(args.doc, document(summary, dumps, verdict, meta))
+        update_doc(args.doc, document(summary, dumps, verdict, meta), DOC_HEADING)
     return 0
 
 
