@@ -27,6 +27,9 @@ from .runtime import ARRIVED, runtime
 
 bp = Blueprint("metrics", __name__)
 
+SIZE_SECONDS = 0.5
+"""How long a scrape waits for the store's size, counted once per version."""
+
 _BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -60,7 +63,8 @@ class _EngineState:
             version = self.engine.version()
             info.add_metric([version], 1)
             if self._sizes is None or self._sizes[0] != version:  # counted once per version
-                self._sizes = (version, self.engine.graph_sizes(timeout=5.0))
+                # briefly: a scrape must answer while every worker is busy (it tries again next time)
+                self._sizes = (version, self.engine.graph_sizes(timeout=SIZE_SECONDS))
             for graph, size in self._sizes[1]:
                 triples.add_metric([graph], size)
         except Exception:  # no store yet, or no worker free: nothing to say, and a scrape must not fail for it
