@@ -40,7 +40,7 @@ from .formats import SOLUTIONS, Format, by_name
 from .forms import parse_form
 from .negotiation import best, offered
 from .pages import cached, render
-from .protocol import _lowered as lowered
+from .protocol import lowered
 from .responses import cached_answer
 from .runtime import arrived, runtime
 from .security import add_cors, preflight

@@ -78,8 +78,8 @@ def read_query(request: Request, config: Config) -> QueryRequest | None:
         text,
         _graphs(params, "default-graph-uri"),
         _graphs(params, "named-graph-uri"),
-        _lowered(params, "timeout", config.timeout, float),
-        _lowered(params, "max-rows", config.max_rows, int),
+        lowered(params, "timeout", config.timeout, float),
+        lowered(params, "max-rows", config.max_rows, int),
         tuple(params.getlist("format")),
     )
 
@@ -101,7 +101,7 @@ def read_update(request: Request, config: Config) -> UpdateRequest:
             f"unsupported Content-Type {request.mimetype or '(none)'!r} for an update; "
             f"use {FORM} with an `update` field, or {UPDATE_BODY}",
         )
-    return UpdateRequest(_with_update_dataset(text, params), _lowered(params, "timeout", config.timeout, float))
+    return UpdateRequest(_with_update_dataset(text, params), lowered(params, "timeout", config.timeout, float))
 
 
 def _with_update_dataset(text: str, params: MultiDict) -> str:
@@ -177,7 +177,7 @@ def _graphs(params: MultiDict, name: str) -> tuple[str, ...] | None:
     return tuple(values) if values else None
 
 
-def _lowered(params: MultiDict, name: str, limit, kind):
+def lowered(params: MultiDict, name: str, limit, kind):
     """A per-request limit: the server's, or a lower one the client asks for, never a higher one."""
     raw = params.get(name)
     if raw is None or raw == "":
