@@ -262,6 +262,16 @@ def remote_network(*stand_ins: tuple[str, int]):
     )
 
 
+def sparql_rows(client, text: str) -> list[dict]:
+    """The rows of a SELECT sent to an app's /sparql (the response closed: a large one is streamed from a file)."""
+    response = client.get("/sparql", query_string={"query": text}, headers={"Accept": "application/sparql-results+json"})
+    try:
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["results"]["bindings"]
+    finally:
+        response.close()
+
+
 # --- pages in a real browser ------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ import pytest
 from zgckg.kg.linked import dumps as dumps_module
 from zgckg.kg.linked.dumps import DumpBuilder, DumpsPending
 from zgckg.namespaces import BUILT_GRAPHS
+from conftest import sparql_rows as ask
 
 SYNTAXES = {"application/n-quads": ox.RdfFormat.N_QUADS, "application/trig": ox.RdfFormat.TRIG,
             "text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
@@ -41,16 +42,6 @@ def store_quads(project_client) -> Counter:
     names them afresh)."""
     rows = ask(project_client, "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
     return Counter(tuple(_cell(row[v]) for v in "spog") for row in rows)
-
-
-def ask(project_client, text: str) -> list[dict]:
-    """The rows of a SELECT sent to /sparql (the response closed: a large one is streamed from a file)."""
-    response = project_client.get("/sparql", query_string={"query": text}, headers={"Accept": "application/sparql-results+json"})
-    try:
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return response.get_json()["results"]["bindings"]
-    finally:
-        response.close()
 
 
 def _cell(cell: dict) -> str:

@@ -9,6 +9,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 from rdflib import RDF, Literal, Namespace, URIRef
+from conftest import sparql_rows as ask
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -33,15 +34,6 @@ def void(project_app) -> rdflib.Graph:
 @pytest.fixture(scope="module")
 def index(project_app) -> dict:
     return project_app.test_client().get("/dumps/index.json").get_json()
-
-
-def ask(project_client, text: str) -> list[dict]:
-    response = project_client.get("/sparql", query_string={"query": text}, headers={"Accept": "application/sparql-results+json"})
-    try:
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return response.get_json()["results"]["bindings"]
-    finally:
-        response.close()
 
 
 def count(project_client, text: str) -> int:

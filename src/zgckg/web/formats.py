@@ -9,4 +9,8 @@ from __future__ import annotations
 
 from ..kg.formats import GRAPHS, RESULT_KINDS, SOLUTIONS, Format, by_name, by_serializer
 
-__all__ = ["GRAPHS", "RESULT_KINDS", "SOLUTIONS", "Format", "by_name", "by_serializer"]
+PAGE = Format("html", "html", "page", "text/html", "", "", ("application/xhtml+xml",))
+"""A page for people, offered first by every URL that also answers RDF: a browser's Accept prefers it, and
+so does a bare ``*/*``."""
+
+__all__ = ["GRAPHS", "PAGE", "RESULT_KINDS", "SOLUTIONS", "Format", "by_name", "by_serializer"]

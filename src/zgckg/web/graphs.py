@@ -13,8 +13,8 @@ from .conditional import add_validators, etag_for, is_fresh, not_modified
 from .description import named_graph_sizes
 from .dumps import FORMAT_LABELS, current_dumps
 from .errors import HttpError
-from .formats import GRAPHS, Format, by_name
-from .negotiation import best, offered
+from .formats import GRAPHS, PAGE, Format
+from .negotiation import offered, requested
 from .pages import cached, render
 from .paths import iri_for
 from .responses import accepts_gzip, answer_response
@@ -22,9 +22,8 @@ from .runtime import runtime
 
 bp = Blueprint("graphs", __name__)
 
-HTML = Format("html", "html", "page", "text/html", "", "", ("application/xhtml+xml",))
 """The page, offered first so that a browser (and a client that accepts anything) gets it."""
-OFFERS = (HTML, *GRAPHS)
+OFFERS = (PAGE, *GRAPHS)
 
 
 @bp.route("/graph/<path:name>")
@@ -35,7 +34,7 @@ def graph(name: str) -> Response:
     if iri not in sizes:
         raise HttpError(404, f"there is no graph <{iri}> in the store")
     fmt = chosen_format()
-    if fmt is HTML:
+    if fmt is PAGE:
         response = cached(("graph", iri), lambda: _page(iri, name, sizes[iri]))
     else:
         response = _content(iri, fmt)
@@ -45,12 +44,7 @@ def graph(name: str) -> Response:
 
 def chosen_format() -> Format:
     """``?format=`` (a name or a media type) if given, else the Accept header's choice; 406 if neither fits."""
-    values = request.args.getlist("format")
-    for value in values:
-        found = best(value, OFFERS) if "/" in value else (HTML if value == "html" else by_name(GRAPHS, value))
-        if found is not None:
-            return found
-    found = None if values else best(request.headers.get("Accept"), OFFERS)
+    found = requested(request.args.getlist("format"), request.headers.get("Accept"), OFFERS)
     if found is None:
         raise HttpError(406, f"none of the offered formats is acceptable; offered: {offered(OFFERS)}; "
                              "or use ?format=turtle (or ntriples, rdfxml, jsonld, nquads, trig, n3, html)")

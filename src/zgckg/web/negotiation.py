@@ -118,3 +118,13 @@ def _from_parameter(values: Sequence[str], family: tuple[Format, ...]) -> Format
 
 def offered(family: Sequence[Format]) -> str:
     return ", ".join(f.media_type for f in family)
+
+
+def requested(format_values: Sequence[str], accept: str | None, offers: Sequence[Format]) -> Format | None:
+    """A ``format`` parameter's choice among ``offers`` (a name or a media type; the first that fits), else
+    the Accept header's; None when neither fits (the caller answers 406)."""
+    for value in format_values:
+        found = best(value, offers) if "/" in value else by_name(tuple(offers), value)
+        if found is not None:
+            return found
+    return None if format_values else best(accept, offers)

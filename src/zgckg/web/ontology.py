@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 from ..kg.linked.ontology_doc import ontology_doc
 from ..namespaces import GRAPH_ONTOLOGY
 from .errors import HttpError
-from .formats import GRAPHS, Format, by_name
+from .formats import GRAPHS, PAGE, Format, by_name
 from .negotiation import best
 from .pages import cached, render
 from .responses import answer_response
@@ -22,9 +22,8 @@ SUFFIXES = {"ttl": "turtle", "rdf": "rdfxml", "jsonld": "jsonld", "nt": "ntriple
 
 RDF_FORMATS: tuple[Format, ...] = tuple(by_name(GRAPHS, name) for name in
                                         ("turtle", "rdfxml", "jsonld", "ntriples", "trig", "nquads"))
-HTML = Format("html", "html", "page", "text/html", "HTML", "", ("application/xhtml+xml",))
-"""The documentation page, offered first: a client that states no preference (or ``*/*``) is a reader."""
-OFFERS = (HTML, *RDF_FORMATS)
+OFFERS = (PAGE, *RDF_FORMATS)
+"""The documentation page first: a client that states no preference (or ``*/*``) is a reader."""
 
 KIND_TITLES = {
     "class": {"zh": "类", "en": "Classes"},
@@ -41,7 +40,7 @@ def ontology() -> Response:
     if chosen is None:
         raise HttpError(406, "none of the formats /ontology is offered in is acceptable; offered: "
                              + ", ".join(f.media_type for f in OFFERS))
-    response = _page() if chosen is HTML else _graph(chosen)
+    response = _page() if chosen is PAGE else _graph(chosen)
     response.vary.add("Accept")
     return response
 
@@ -60,7 +59,7 @@ def _page() -> Response:
         return render("ontology.html", doc=doc, kinds=[(k, t, doc.of_kind(k)) for k, t in KIND_TITLES.items()],
                       alternates=[(f"/ontology.{s}", by_name(GRAPHS, n)) for s, n in SUFFIXES.items()])
 
-    return cached(("ontology", HTML.name), make)
+    return cached(("ontology", PAGE.name), make)
 
 
 def _graph(fmt: Format) -> Response:

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, redirect, request
 from markupsafe import Markup
 
 from ..kg.formats import GRAPHS, Format
+from .formats import PAGE
 from ..kg.linked.description import describe
 from ..kg.linked.rdf_out import CONTEXT, description_rdf, schema_org
 from ..kg.linked.search import label_index
@@ -32,8 +33,6 @@ from .runtime import runtime
 
 bp = Blueprint("resources", __name__)
 
-PAGE = Format("html", "html", "page", "text/html", "", "", ("application/xhtml+xml",))
-"""The HTML page, offered first: a browser's Accept prefers it, and so does a bare ``*/*``."""
 OFFERS = (PAGE, *GRAPHS)
 SUFFIXES = {f.short: f for f in OFFERS} | {"rdf": next(f for f in GRAPHS if f.serializer == "RDF_XML")}
 SUFFIXES.pop("xml")  # .rdf is the RDF/XML suffix; .xml would say nothing about the vocabulary

@@ -13,8 +13,8 @@ from ..kg.linked.void import Urls, document
 from .conditional import add_validators, etag_for, is_fresh, not_modified
 from .dumps import current_dumps
 from .errors import HttpError
-from .formats import GRAPHS, Format, by_name
-from .negotiation import best, offered
+from .formats import GRAPHS, Format
+from .negotiation import offered, requested
 from .public import per_host, public_url
 from .runtime import runtime
 
@@ -43,12 +43,7 @@ def void() -> Response:
 
 def chosen_format() -> Format:
     """``?format=`` (a name or a media type) if given, else the Accept header's choice; 406 if neither fits."""
-    values = request.args.getlist("format")
-    for value in values:
-        found = best(value, OFFERS) if "/" in value else by_name(OFFERS, value)
-        if found is not None:
-            return found
-    found = None if values else best(request.headers.get("Accept"), OFFERS)
+    found = requested(request.args.getlist("format"), request.headers.get("Accept"), OFFERS)
     if found is None:
         raise HttpError(406, f"the dataset description is offered as {offered(OFFERS)} "
                              "(or ?format=turtle, ntriples, rdfxml, jsonld, nquads, trig)")
