@@ -26,12 +26,18 @@ class QuoteError(ValueError):
     """A quote that cannot become one evidence record: absent, ambiguous, or crossing a sentence end."""
 
 
+CONTEXT = 12
+"""Code points of prefix and suffix a quote selector carries: enough to tell repeated words apart."""
+
+
 @dataclass(frozen=True)
 class Located:
     quote: str
     start: int
     end: int
     sentence_id: str
+    prefix: str
+    suffix: str
 
 
 def locate_one(text: Report, quote: str, sentence_id: str | None = None) -> Located:
@@ -46,12 +52,12 @@ def locate_one(text: Report, quote: str, sentence_id: str | None = None) -> Loca
     start, end, sentence = hits[0]
     if end > sentence.end:
         raise QuoteError(f"quote runs past the end of sentence {sentence.id}: {quote!r}")
-    return Located(quote, start, end, sentence.id)
+    return Located(quote, start, end, sentence.id, text.text[max(0, start - CONTEXT):start], text.text[end:end + CONTEXT])
 
 
 def turtle_string(value: str) -> str:
-    """A Turtle short string literal (the report has no control characters, only quotes to escape)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A Turtle short string literal (the report's only control character is the paragraph break)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def evidence_iri(located: Located, slug: str) -> str:
@@ -59,12 +65,19 @@ def evidence_iri(located: Located, slug: str) -> str:
 
 
 def evidence_turtle(located: Located, slug: str) -> str:
-    """One evidence record as in docs/data-model.md."""
+    """One evidence record as in docs/data-model.md: a Web Annotation specific resource of the report's
+    normalised text with a quote selector and a position selector."""
+    record = evidence_iri(located, slug)
     return (
-        f"{evidence_iri(located, slug)} a zgo:Evidence ;\n"
-        f"    zgo:source report:haidian-park ;\n"
+        f"{record} a zgo:Evidence ;\n"
         f"    zgo:sentence sentence:{located.sentence_id} ;\n"
+        f"    oa:hasSource report:haidian-park\\/text ;\n"
+        f"    oa:hasSelector {record}\\/quote , {record}\\/position .\n"
+        f"{record}\\/quote a oa:TextQuoteSelector ;\n"
+        f"    oa:prefix {turtle_string(located.prefix)} ;\n"
         f"    oa:exact {turtle_string(located.quote)} ;\n"
+        f"    oa:suffix {turtle_string(located.suffix)} .\n"
+        f"{record}\\/position a oa:TextPositionSelector ;\n"
         f"    oa:start {located.start} ; oa:end {located.end} .\n"
     )
 

@@ -36,8 +36,8 @@ def entities(project_server):
         found.setdefault(row["x"]["value"], {"quotes": set()})[row["l"]["xml:lang"]] = row["l"]["value"]
     for row in sparql(project_server, f"""
         SELECT ?x ?quote WHERE {{
-          {{ ?x zgo:evidence/oa:exact ?quote }}
-          UNION {{ ?st rdf:subject|rdf:object ?x ; zgo:evidence/oa:exact ?quote }}
+          {{ ?x zgo:mentionedAt/oa:hasSelector/oa:exact ?quote }}
+          UNION {{ ?st rdf:subject|rdf:object ?x ; zgo:evidence/oa:hasSelector/oa:exact ?quote }}
           FILTER(STRSTARTS(STR(?x), "{INSTANCES}"))
         }}"""):
         if row["x"]["value"] in found:

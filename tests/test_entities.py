@@ -19,7 +19,7 @@ from rdflib.namespace import DCTERMS, SKOS
 
 from zgckg.kg.report import Report
 from zgckg.kg.validate import validate
-from zgckg.namespaces import INSTANCES, ONTOLOGY, PREFIXES, REPORT
+from zgckg.namespaces import INSTANCES, ONTOLOGY, PREFIXES, REPORT, REPORT_TEXT
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "turtle"
@@ -28,10 +28,11 @@ ENTITY_FILES = ["places", "organisations", "platforms", "funds", "policies", "ta
 ZGO = rdflib.Namespace(ONTOLOGY)
 OA = rdflib.Namespace(PREFIXES["oa"])
 # Properties that describe provenance or curation rather than relate two things the report talks about.
-BOOKKEEPING = {ZGO.evidence, ZGO.source, ZGO.sentence, ZGO.curated, ZGO.curationNote}
+BOOKKEEPING = {ZGO.evidence, ZGO.mentionedAt, ZGO.sentence, ZGO.curated, ZGO.curationNote}
 # Standard properties that state a fact about an entity, and so need a reified statement like zgo: ones.
 STATED = {SKOS.broader, SKOS.exactMatch}
-NOT_ENTITIES = {ZGO.Evidence, ZGO.SourceDocument, ZGO.Sentence, SKOS.ConceptScheme, RDF.Statement}
+NOT_ENTITIES = {ZGO.Evidence, OA.TextQuoteSelector, OA.TextPositionSelector, ZGO.SourceDocument, ZGO.Sentence,
+                SKOS.ConceptScheme, RDF.Statement}
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)*")
 
 
@@ -74,8 +75,16 @@ def curated_labels(graph: rdflib.Graph) -> set[tuple]:
     }
 
 
+def selected(graph: rdflib.Graph, ev) -> tuple[str, int, int]:
+    """An evidence record's quote and offsets, read through its Web Annotation selectors."""
+    selectors = list(graph.objects(ev, OA.hasSelector))
+    (exact,) = [graph.value(s, OA.exact) for s in selectors if (s, OA.exact, None) in graph]
+    ((start, end),) = [(graph.value(s, OA.start), graph.value(s, OA.end)) for s in selectors if (s, OA.start, None) in graph]
+    return str(exact), start.toPython(), end.toPython()
+
+
 def quotes_of(graph: rdflib.Graph, node) -> list[str]:
-    return [str(graph.value(ev, OA.exact)) for ev in graph.objects(node, ZGO.evidence)]
+    return [selected(graph, ev)[0] for p in (ZGO.evidence, ZGO.mentionedAt) for ev in graph.objects(node, p)]
 
 
 def zh(values) -> list[str]:
@@ -121,18 +130,18 @@ def test_every_evidence_quote_is_the_report_text_at_its_offsets_within_its_sente
     records = list(graph.subjects(RDF.type, ZGO.Evidence))
     assert len(records) > 100
     for ev in records:
-        exact, start, end = graph.value(ev, OA.exact), graph.value(ev, OA.start), graph.value(ev, OA.end)
-        assert report.text[start.toPython() : end.toPython()] == str(exact), ev
+        exact, start, end = selected(graph, ev)
+        assert report.text[start:end] == exact, ev
         sentence_iri = str(graph.value(ev, ZGO.sentence))
         sentence = report.sentence(sentence_iri.removeprefix(REPORT + "/"))
-        assert sentence.start <= start.toPython() < end.toPython() <= sentence.end, ev
+        assert sentence.start <= start < end <= sentence.end, ev
         assert str(ev).startswith(f"{INSTANCES}ev/{sentence.id}-"), ev
-        assert graph.value(ev, ZGO.source) == URIRef(REPORT)
+        assert graph.value(ev, OA.hasSource) == URIRef(REPORT_TEXT)
 
 
 def test_every_cited_evidence_record_exists_and_every_record_is_cited(graph):
     records = set(graph.subjects(RDF.type, ZGO.Evidence))
-    cited = set(graph.objects(None, ZGO.evidence))
+    cited = set(graph.objects(None, ZGO.evidence)) | set(graph.objects(None, ZGO.mentionedAt))
     assert cited - records == set()
     assert records - cited == set()
 
@@ -364,8 +373,8 @@ def test_evidence_tool_writes_a_record_whose_offsets_select_the_quote(evidence_t
     g = rdflib.Graph().parse(data=prefixes + turtle, format="turtle")
     (ev,) = g.subjects(RDF.type, ZGO.Evidence)
     assert str(ev) == f"{INSTANCES}ev/p05s14-xiaomi"
-    start, end = g.value(ev, OA.start).toPython(), g.value(ev, OA.end).toPython()
-    assert report.text[start:end] == "以小米为代表的平台经济"
+    exact, start, end = selected(g, ev)
+    assert report.text[start:end] == exact == "以小米为代表的平台经济"
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_raw_is_the_file_byte_for_byte_with_its_checksum_as_etag(project_server,
 
 def test_fact_counts_match_the_store(project_client, source_page):
     counted = rows(project_client, """
-        SELECT ?id (COUNT(DISTINCT ?x) AS ?n) WHERE { ?ev zgo:sentence/zgo:sentenceId ?id . ?x zgo:evidence ?ev }
+        SELECT ?id (COUNT(DISTINCT ?x) AS ?n) WHERE { ?ev zgo:sentence/zgo:sentenceId ?id . ?x zgo:evidence|zgo:mentionedAt ?ev }
         GROUP BY ?id""")
     assert len(counted) > 20
     for row in counted:
@@ -87,7 +87,7 @@ def test_a_sentence_page_marks_the_quote_and_links_a_statements_subject_and_obje
     found = rows(project_client, """
         SELECT ?id ?exact ?s ?o ?p WHERE {
           ?st a rdf:Statement ; zgo:evidence ?ev ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
-          ?ev zgo:sentence/zgo:sentenceId ?id ; oa:exact ?exact . FILTER(isIRI(?o))
+          ?ev zgo:sentence/zgo:sentenceId ?id ; oa:hasSelector/oa:exact ?exact . FILTER(isIRI(?o))
         } ORDER BY ?id ?st LIMIT 1""")[0]
     body = page_of(project_client, f"/source/sentence/{found['id']}")
     text = report.sentence(found["id"]).text

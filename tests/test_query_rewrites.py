@@ -92,7 +92,7 @@ WHERE {
   FILTER(BOUND(?statement))
   }
   ?statement rdf:subject ?from ; rdf:predicate ?relation ; rdf:object ?to .
-  OPTIONAL { ?statement zgo:evidence/oa:exact ?oneQuote }
+  OPTIONAL { ?statement zgo:evidence/oa:hasSelector/oa:exact ?oneQuote }
   OPTIONAL { ?statement zgo:curated ?isCurated }
   BIND(COALESCE(?isCurated, false) AS ?curated)
   OPTIONAL { ?statement rdfs:comment ?comment FILTER(lang(?comment) = "en") }

@@ -46,11 +46,11 @@ def test_clean_data_has_no_violations(ontology, shapes, report):
 FAULTS = [
     # fixture, focus node, property, part of the message
     ("missing-english-label", "zg:xiaomi", "rdfs:label", "needs an English label"),
-    ("quote-moved", "zg:ev/p05s14-didi", "oa:exact", 'which reads "滴滴打车为代表的分享经济、"; the quote occurs at 2015–2028 in p05s14'),
+    ("quote-moved", "zg:ev/p05s14-didi/quote", "oa:exact", 'which reads "滴滴打车为代表的分享经济、"; the quote occurs at 2015–2028 in p05s14'),
     ("observation-without-unit", "zg:obs/total-revenue-2016", "sdmx-attribute:unitMeasure", "unitMeasure"),
     ("relation-without-statement", "zg:beidou-star", "zgo:leadingEnterpriseOf", "has no reified statement"),
     ("span-outside-sentence", "zg:ev/p05s14-xiaomi", "zgo:sentence", "not inside sentence p05s13 (1970–2001); offset 2003 is in zg:report/haidian-park/p05s14"),
-    ("span-reversed", "zg:ev/p05s14-xiaomi", "oa:start", "an integer offset below oa:end (`zgckg locate QUOTE` prints it) (found 2014)"),
+    ("span-reversed", "zg:ev/p05s14-xiaomi/position", "oa:start", "an integer offset below oa:end (`zgckg locate QUOTE` prints it) (found 2014)"),
     ("unknown-sentence", "zg:ev/p05s14-xiaomi", "zgo:sentence", "zg:report/haidian-park/p99s01 is not a sentence of the report"),
     ("share-without-whole", "zg:obs/revenue-share-2016", "zgo:shareOf", "needs zgo:shareOf"),
     ("share-above-100", "zg:obs/revenue-share-2016", "sdmx-measure:obsValue", "between 0 and 100"),
@@ -77,7 +77,7 @@ def test_violations_are_ordered_by_file_then_node(ontology, shapes, report):
     assert [(v.file.rsplit("/", 1)[-1], v.focus) for v in violations] == [
         ("dangling-reference.ttl", "zg:obs/total-revenue-2016"),
         ("missing-english-label.ttl", "zg:xiaomi"),
-        ("quote-moved.ttl", "zg:ev/p05s14-didi"),
+        ("quote-moved.ttl", "zg:ev/p05s14-didi/quote"),
         ("share-above-100.ttl", "zg:obs/revenue-share-2016"),
     ]
 

@@ -26,6 +26,8 @@ BUILT_GRAPHS = {"ontology": GRAPH_ONTOLOGY, "asserted": GRAPH_ASSERTED, "inferre
 
 REPORT = INSTANCES + "report/haidian-park"
 """The source document; its sentences are ``REPORT + "/" + sentence id``."""
+REPORT_TEXT = REPORT + "/text"
+"""The report's normalised text (plain text), the source every evidence record's selectors count in."""
 
 SHAPES = BASE + "shapes#"
 """SHACL shapes (``ontology/shapes.ttl``)."""

@@ -45,6 +45,7 @@ from .inputs import (
     quads_of_dataset,
 )
 from .report import Report
+from .annotations import annotations
 from .report_graph import report_graph
 from .rules import infer_with_rules
 from .stats import triples_per_graph
@@ -120,6 +121,7 @@ def prepare(config: Config, timer: StageTimer, reasoner: Reasoner = infer_with_r
         sources, report, shapes = parse_inputs(config)
         ontology = sources.ontology()
         asserted = sources.data() + report_graph(report)
+        asserted += annotations(asserted)
     with timer.stage("validate"):
         _raise_if_any(check(sources, report, shapes))
     with timer.stage("reason"):

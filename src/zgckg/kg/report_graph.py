@@ -9,16 +9,20 @@ its sentence with ``CONTAINS`` without minding language tags.
 
 from __future__ import annotations
 
+import hashlib
+
 import rdflib
 from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from .. import namespaces
-from ..namespaces import REPORT
+from ..namespaces import REPORT, REPORT_TEXT
 from .report import Report, Sentence
 
 ZGO = rdflib.Namespace(namespaces.ONTOLOGY)
 OA = rdflib.Namespace(namespaces.OA)
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+DCMITYPE = rdflib.Namespace("http://purl.org/dc/dcmitype/")
 
 TITLE_ZH = "中关村科技园区海淀园事迹材料"
 TITLE_EN = "Zhongguancun Science Park Haidian Park: account of its achievements"
@@ -46,6 +50,7 @@ def report_graph(report: Report) -> rdflib.Graph:
     graph.bind("dcterms", DCTERMS)
     document = URIRef(REPORT)
     _add_document(graph, document)
+    _add_text(graph, document, report.text)
     for sentence in report.sentences:
         _add_sentence(graph, document, sentence)
     return graph
@@ -62,6 +67,26 @@ def _add_document(graph: rdflib.Graph, document: URIRef) -> None:
     graph.add((document, DCTERMS.temporal, Literal(FIGURES_AS_OF, datatype=XSD.date)))
     graph.add((document, RDFS.comment, Literal(_NOTE_ZH, lang="zh")))
     graph.add((document, RDFS.comment, Literal(_NOTE_EN, lang="en")))
+
+
+def _add_text(graph: rdflib.Graph, document: URIRef, text: str) -> None:
+    """The normalised text as a resource of its own, with its checksum, so a Web Annotation client can
+    fetch the source its selectors count in and check that it has the same text."""
+    node = URIRef(REPORT_TEXT)
+    checksum = URIRef(REPORT_TEXT + "#sha256")
+    graph.add((node, RDF.type, DCMITYPE.Text))
+    graph.add((node, DCTERMS.format, Literal("text/plain; charset=utf-8")))
+    graph.add((node, DCTERMS.language, LANGUAGE))
+    graph.add((node, DCTERMS.isFormatOf, document))
+    graph.add((node, RDFS.label, Literal(TITLE_ZH + "（规范化文本）", lang="zh")))
+    graph.add((node, RDFS.label, Literal(TITLE_EN + " (normalised text)", lang="en")))
+    graph.add((node, DCTERMS.extent, Literal(len(text), datatype=XSD.integer)))
+    graph.add((node, SPDX.checksum, checksum))
+    graph.add((checksum, RDF.type, SPDX.Checksum))
+    graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    graph.add((checksum, SPDX.checksumValue,
+               Literal(hashlib.sha256(text.encode("utf-8")).hexdigest(), datatype=XSD.hexBinary)))
+    graph.add((document, DCTERMS.hasFormat, node))
 
 
 def _add_sentence(graph: rdflib.Graph, document: URIRef, sentence: Sentence) -> None:

@@ -6,8 +6,9 @@ the property and what to fix, in a fixed order (file, node, property, message). 
 
 * the SHACL shapes (``Config.shapes_file``, when there is one), with the ontology as pyshacl's ``ont_graph`` so a class
   target also reaches instances of its subclasses;
-* quotes: every evidence record's ``oa:exact`` is exactly the report's text at ``oa:start``–``oa:end``,
-  and the span lies inside the record's ``zgo:sentence``; a mismatch shows the text actually there and
+* quotes: every evidence record's quote selector (``oa:exact``, with its ``oa:prefix`` and ``oa:suffix``) is
+  exactly the report's text at its position selector's ``oa:start``–``oa:end``, and the span lies inside
+  the record's ``zgo:sentence``; a mismatch shows the text actually there and
   where the quote does occur;
 * relations: every asserted triple whose predicate is a relation (a sub-property of ``zgo:relatedTo``)
   has a reified ``rdf:Statement`` with the same subject, predicate and object, and every reified
@@ -24,6 +25,7 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from typing import NamedTuple
 from pathlib import Path
 
 import pyshacl
@@ -185,33 +187,54 @@ def render_path(graph: rdflib.Graph, path: rdflib.term.Node) -> str:
 
 
 def quote_violations(data: rdflib.Graph, report: Report, locator: Locator) -> Iterator[Violation]:
-    """Each evidence record's quote is the report's text at its offsets, inside its sentence.
+    """Each evidence record's selectors find its quote at its offsets, inside its sentence.
 
     Records whose quote, offsets or sentence are missing or mistyped are left to the shapes, which say so.
     """
     sentences = {URIRef(s.iri): s for s in report.sentences}
-    records = set(data.subjects(OA.exact, None)) | set(data.subjects(RDF.type, ZGO.Evidence))
-    for record in sorted(records):
-        exact, start, end = (data.value(record, p) for p in (OA.exact, OA.start, OA.end))
+    for record in sorted(set(data.subjects(RDF.type, ZGO.Evidence))):
+        selectors = list(data.objects(record, OA.hasSelector))
+        quote = next((s for s in selectors if (s, OA.exact, None) in data), None)
+        position = next((s for s in selectors if (s, OA.start, None) in data), None)
         sentence = data.value(record, ZGO.sentence)
-        if not (_is_text(exact) and _is_int(start) and _is_int(end) and sentence is not None):
+        if quote is None or position is None or sentence is None:
             continue
-        if not 0 <= start.toPython() < end.toPython():
+        exact, prefix, suffix = (data.value(quote, p) for p in (OA.exact, OA.prefix, OA.suffix))
+        start, end = data.value(position, OA.start), data.value(position, OA.end)
+        if not (_is_text(exact) and _is_int(start) and _is_int(end)) or not 0 <= start.toPython() < end.toPython():
             continue
-        for path, message in quote_problems(report, sentences, str(exact), start.toPython(), end.toPython(), sentence):
-            yield Violation(locator.file_of(record, path), short(record), message, short(path))
+        span = Span(str(exact), start.toPython(), end.toPython(),
+                    None if prefix is None else str(prefix), None if suffix is None else str(suffix))
+        for node, path, message in quote_problems(report, sentences, span, sentence, record, quote):
+            yield Violation(locator.file_of(node, path), short(node), message, short(path))
 
 
-def quote_problems(report, sentences, exact: str, start: int, end: int, sentence) -> Iterator[tuple[URIRef, str]]:
-    found = report.text[start:end]
-    if found != exact:
-        yield OA.exact, f'oa:exact "{exact}" does not match the report at {start}–{end}, which reads "{found}"; {where(report, exact)}'
+class Span(NamedTuple):
+    exact: str
+    start: int
+    end: int
+    prefix: str | None
+    suffix: str | None
+
+
+def quote_problems(report, sentences, span: Span, sentence, record, quote) -> Iterator[tuple[rdflib.term.Node, URIRef, str]]:
+    found = report.text[span.start:span.end]
+    if found != span.exact:
+        yield quote, OA.exact, (f'oa:exact "{span.exact}" does not match the report at {span.start}–{span.end}, '
+                                f'which reads "{found}"; {where(report, span.exact)}')
+    before = report.text[:span.start]
+    if span.prefix is not None and not before.endswith(span.prefix):
+        yield quote, OA.prefix, f'oa:prefix "{span.prefix}" is not the text before {span.start}, which ends "{before[-12:]}"'
+    after = report.text[span.end:]
+    if span.suffix is not None and not after.startswith(span.suffix):
+        yield quote, OA.suffix, f'oa:suffix "{span.suffix}" is not the text after {span.end}, which starts "{after[:12]}"'
     if sentence not in sentences:
-        yield ZGO.sentence, f"{short(sentence)} is not a sentence of the report; {sentence_hint(report, start)}"
+        yield record, ZGO.sentence, f"{short(sentence)} is not a sentence of the report; {sentence_hint(report, span.start)}"
         return
     s = sentences[sentence]
-    if not (s.start <= start and end <= s.end):
-        yield ZGO.sentence, f"the span {start}–{end} is not inside sentence {s.id} ({s.start}–{s.end}); {sentence_hint(report, start)}"
+    if not (s.start <= span.start and span.end <= s.end):
+        yield record, ZGO.sentence, (f"the span {span.start}–{span.end} is not inside sentence {s.id} "
+                                     f"({s.start}–{s.end}); {sentence_hint(report, span.start)}")
 
 
 def where(report: Report, quote: str) -> str:

@@ -5,7 +5,9 @@ client needs one round trip): ``text/html`` gets the page, an RDF media type the
 in that syntax (``kg.linked.rdf_out``). A suffix names the syntax outright and is never negotiated:
 ``/id/baidu.ttl``, ``.nt``, ``.rdf``, ``.jsonld``, ``.nq``, ``.trig``, ``.n3``, ``.html``. The report's
 own IRIs (the document and its sentences) have their pages under ``/source``; asking for them as HTML
-redirects there (303), their RDF is answered here like any other resource's.
+redirects there (303), their RDF is answered here like any other resource's. The report's normalised text
+(``…/report/haidian-park/text``, the source every evidence record's selectors count in) answers with the text
+itself first (``text/plain``, also ``.txt``), so an annotation client that fetches a source gets the words.
 
 An unknown slug is a 404: a page with "did you mean" suggestions for people, a line of text for RDF clients.
 """
@@ -24,7 +26,8 @@ from ..kg.linked.description import describe
 from ..kg.linked.rdf_out import CONTEXT, description_rdf, schema_org
 from ..kg.linked.search import label_index
 from ..kg.linked.select import iri_ref
-from ..namespaces import BASE, REPORT
+from ..kg.linked.source_text import normalised_text
+from ..namespaces import BASE, REPORT, REPORT_TEXT
 from .errors import HttpError
 from .negotiation import best, offered
 from .pages import cached, render
@@ -32,28 +35,36 @@ from .paths import iri_for, local_path
 from .runtime import runtime
 
 bp = Blueprint("resources", __name__)
+_TEXT_SLUG = REPORT_TEXT[len(BASE) + len("id/"):]
 
 OFFERS = (PAGE, *GRAPHS)
 SUFFIXES = {f.short: f for f in OFFERS} | {"rdf": next(f for f in GRAPHS if f.serializer == "RDF_XML")}
 SUFFIXES.pop("xml")  # .rdf is the RDF/XML suffix; .xml would say nothing about the vocabulary
+TEXT = Format("text", "txt", "text", "text/plain; charset=utf-8", "", "", ("text/plain",))
+TEXT_OFFERS = (TEXT, *OFFERS)
 
 
 @bp.route("/id/<path:slug>", methods=["GET", "HEAD"])
 def resource(slug: str) -> Response:
-    slug, fmt = _split_suffix(slug)
+    config = runtime().config
+    is_text = slug.split(".")[0] == _TEXT_SLUG
+    slug, fmt = _split_suffix(slug, {**SUFFIXES, TEXT.short: TEXT} if is_text else SUFFIXES)
     negotiated = fmt is None
     if negotiated:
-        fmt = _negotiated(request.headers.get("Accept"))
+        offers = TEXT_OFFERS if is_text else OFFERS
+        fmt = _negotiated(request.headers.get("Accept"), offers)
         if fmt is None:
-            raise HttpError(406, f"this resource is offered as: {offered(OFFERS)}")
-    config = runtime().config
+            raise HttpError(406, f"this resource is offered as: {offered(offers)}")
     iri = iri_for("id/" + slug, config.iri_base)
     if not _is_slug(slug) or not _valid(iri):
         return _not_found(slug, fmt)
-    source_page = _source_page(iri, config.iri_base)
-    if fmt is PAGE and source_page:
-        return redirect(source_page, 303)
-    response = cached(("resource", iri, fmt.name), lambda: _answer(iri, slug, fmt))
+    if fmt is TEXT:
+        response = cached(("text",), _text)
+    else:
+        source_page = _source_page(iri, config.iri_base)
+        if fmt is PAGE and source_page:
+            return redirect(source_page, 303)
+        response = cached(("resource", iri, fmt.name), lambda: _answer(iri, slug, fmt))
     if negotiated:
         response.vary.add("Accept")
     return response
@@ -81,8 +92,15 @@ def _answer(iri: str, slug: str, fmt: Format) -> Response:
 
 
 @functools.lru_cache(maxsize=256)  # browsers and clients repeat a few Accept headers
-def _negotiated(accept: str | None) -> Format | None:
-    return best(accept, OFFERS)
+def _negotiated(accept: str | None, offers: tuple[Format, ...]) -> Format | None:
+    return best(accept, offers)
+
+
+def _text() -> Response:
+    found = normalised_text(runtime().engine)
+    if found is None:
+        raise HttpError(404, "this store holds no report text; build it with `zgckg build`")
+    return Response(found.text, content_type=TEXT.media_type)
 
 
 def _not_found(slug: str, fmt: Format) -> Response:
@@ -93,10 +111,10 @@ def _not_found(slug: str, fmt: Format) -> Response:
     return render("not_found.html", status=404, slug=slug, hits=hits)
 
 
-def _split_suffix(slug: str) -> tuple[str, Format | None]:
+def _split_suffix(slug: str, suffixes: dict[str, Format]) -> tuple[str, Format | None]:
     stem, dot, suffix = slug.rpartition(".")
-    if dot and "/" not in suffix and suffix in SUFFIXES:
-        return stem, SUFFIXES[suffix]
+    if dot and "/" not in suffix and suffix in suffixes:
+        return stem, suffixes[suffix]
     return slug, None
 
 
@@ -117,9 +135,9 @@ def _valid(iri: str) -> bool:
 
 
 def _source_page(iri: str, base: str) -> str | None:
-    """Where the report's own IRIs have their pages: the document at /source, a sentence at its page."""
+    """Where the report's own IRIs have their pages: the document and its text at /source, a sentence at its page."""
     report = base + REPORT[len(BASE):]
-    if iri == report:
+    if iri in (report, base + REPORT_TEXT[len(BASE):]):
         return "/source"
     if iri.startswith(report + "/"):
         return "/source/sentence/" + iri[len(report) + 1:]

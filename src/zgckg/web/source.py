@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..kg.linked.source_text import raw_file, sentence_page, source_text
+from ..kg.linked.source_text import normalised_text, raw_file, sentence_page, source_text
 from .errors import HttpError
 from .pages import cached, render
 from .runtime import runtime
@@ -21,7 +21,8 @@ _SHOWN_ID = 80
 def source() -> Response:
     def make() -> Response:
         rt = runtime()
-        return render("source.html", text=source_text(rt.engine), raw=raw_file(rt.config.source_file))
+        return render("source.html", text=source_text(rt.engine), raw=raw_file(rt.config.source_file),
+                      normalised=normalised_text(rt.engine))
 
     return cached(("source",), make)
 

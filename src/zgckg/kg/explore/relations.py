@@ -130,7 +130,8 @@ SELECT ?s ?p ?o ?curated ?note ?quote ?start ?end ?sentence ?text ?offset WHERE 
   {{ GRAPH ?i {{ ?st zgo:curated ?curated }} }}
   UNION {{ GRAPH ?i {{ ?st rdfs:comment ?note }} }}
   UNION {{ GRAPH ?i {{ ?st zgo:evidence ?ev }}
-          GRAPH ?j {{ ?ev oa:exact ?quote ; oa:start ?start ; oa:end ?end ; zgo:sentence ?sn }}
+          GRAPH ?j {{ ?ev zgo:sentence ?sn ; oa:hasSelector ?quoteSelector , ?positionSelector .
+                      ?quoteSelector oa:exact ?quote . ?positionSelector oa:start ?start ; oa:end ?end }}
           GRAPH ?k {{ ?sn zgo:sentenceId ?sentence ; zgo:text ?text ; oa:start ?offset }} }}
 }}"""
 

@@ -1,13 +1,15 @@
 """One resource as a linked-data client or a reader sees it: what it says, what points at it, and why.
 
-``describe(engine, iri)`` reads, in two queries through the engine, every quad of the resource's bounded
+``describe(engine, iri)`` reads, in one query through the engine, every quad of the resource's bounded
 description:
 
 - the resource's own quads, and the quads pointing at it, in every graph;
 - the reified statements about it (``rdf:subject``/``rdf:object`` it), which carry a fact's evidence or its
   curation note, and the observations about it (``zgo:about`` it): the figures;
-- the evidence records of the resource, of those statements and of those observations, and the sentence
-  each quotes (its text and offsets, so the quote can be shown inside it);
+- the evidence records naming the resource (``zgo:mentionedAt``) or supporting those statements and
+  observations, with their selectors (quote and offsets), and the sentence each quotes (its text and
+  offsets, so the quote can be shown inside it); an evidence record's own description includes its
+  selectors, as a bounded description includes what only the resource points at;
 - the labels of every IRI mentioned.
 
 From those quads it sorts out what a page shows: relations grouped by property and direction, each with
@@ -34,10 +36,11 @@ SDMX_ATTRIBUTE = PREFIXES["sdmx-attribute"]
 SCHEMA = PREFIXES["schema"]
 LABEL, ALT_LABEL, PREF_LABEL, COMMENT, TYPE = RDFS + "label", SKOS + "altLabel", SKOS + "prefLabel", RDFS + "comment", RDF + "type"
 EVIDENCE, CURATED, ABOUT, SENTENCE = ONTOLOGY + "evidence", ONTOLOGY + "curated", ONTOLOGY + "about", ONTOLOGY + "sentence"
+MENTIONED_AT, SELECTOR = ONTOLOGY + "mentionedAt", OA + "hasSelector"
 STATEMENT_PARTS = {RDF + "subject", RDF + "predicate", RDF + "object"}
 
 # Shown on their own (names, types, notes, evidence) rather than as relations.
-_OWN = {LABEL, ALT_LABEL, PREF_LABEL, TYPE, COMMENT, EVIDENCE}
+_OWN = {LABEL, ALT_LABEL, PREF_LABEL, TYPE, COMMENT, EVIDENCE, MENTIONED_AT}
 # A fact pointing at the resource that is plumbing, not a relation: statements and observations about it.
 _PLUMBING_IN = STATEMENT_PARTS | {ABOUT, SENTENCE}
 
@@ -174,12 +177,13 @@ SELECT DISTINCT ?g ?s ?p ?o WHERE {{
   UNION {{ GRAPH ?g {{ ?s ?p {r} }} BIND({r} AS ?o) }}
   UNION {{ GRAPH ?h {{ ?s rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?g {{ ?s ?p ?o }} }}
   UNION {{
-    {{ GRAPH ?h {{ {r} zgo:evidence ?s }} }}
-    UNION {{ GRAPH ?h {{ ?x rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?i {{ ?x zgo:evidence ?s }} }}
+    {{ GRAPH ?h {{ {r} (zgo:evidence|zgo:mentionedAt)/oa:hasSelector? ?s }} }}
+    UNION {{ GRAPH ?h {{ {r} oa:hasSelector ?s }} }}
+    UNION {{ GRAPH ?h {{ ?x rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?i {{ ?x zgo:evidence/oa:hasSelector? ?s }} }}
     GRAPH ?g {{ ?s ?p ?o }}
   }}
   UNION {{
-    {{ GRAPH ?h {{ {r} zgo:evidence ?e }} }}
+    {{ GRAPH ?h {{ {r} zgo:evidence|zgo:mentionedAt ?e }} }}
     UNION {{ GRAPH ?h {{ ?x rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?i {{ ?x zgo:evidence ?e }} }}
     GRAPH ?j {{ ?e zgo:sentence ?s }}
     GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN (zgo:text, zgo:sentenceId, oa:start, oa:end, rdf:type))
@@ -244,7 +248,8 @@ def _assemble(iri: str, quads: list[Quad], labels: dict[str, dict[str, str]]) ->
             sentences[node] = (text.value, int(start.value))
 
     def evidence_of(node: str) -> list[Evidence]:
-        found = [_evidence(e.value, by_subject.get(e.value, ()), sentences) for e in values(node, EVIDENCE)]
+        records = values(node, EVIDENCE) + values(node, MENTIONED_AT)
+        found = [_evidence(e.value, _with_selectors(e.value, by_subject), sentences) for e in records]
         return sorted({e.iri: e for e in found}.values(), key=lambda e: (e.start is None, e.start or 0, e.iri))
 
     own_labels: dict[str, str] = {}
@@ -313,6 +318,12 @@ def _assemble(iri: str, quads: list[Quad], labels: dict[str, dict[str, str]]) ->
     figures.sort(key=lambda f: (f.evidence[0].start if f.evidence and f.evidence[0].start is not None else 1 << 30, f.iri))
     return Description(iri, quads, labels, dict(alt), types, inferred_types, comments, evidence_of(iri), facts,
                        figures, attributes)
+
+
+def _with_selectors(record: str, by_subject: dict[str, list[Quad]]) -> list[Quad]:
+    """The record's own quads and its selectors' (quote, offsets), which a reader of the record needs as one."""
+    own = by_subject.get(record, [])
+    return own + [q for s in own if s.predicate == SELECTOR for q in by_subject.get(s.object.value, ())]
 
 
 def _evidence(iri: str, node_quads, sentences: dict[str, tuple[str, int]]) -> Evidence:

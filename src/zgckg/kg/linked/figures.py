@@ -144,9 +144,9 @@ WHERE {
   OPTIONAL { ?obs zgo:writtenAs ?writtenAs }
   OPTIONAL {
     ?obs zgo:evidence ?ev .
-    OPTIONAL { ?ev oa:exact ?quote }
-    OPTIONAL { ?ev oa:start ?start }
-    OPTIONAL { ?ev oa:end ?end }
+    OPTIONAL { ?ev oa:hasSelector/oa:exact ?quote }
+    OPTIONAL { ?ev oa:hasSelector/oa:start ?start }
+    OPTIONAL { ?ev oa:hasSelector/oa:end ?end }
     OPTIONAL { ?ev zgo:sentence ?sentence }
   }
 }"""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...namespaces import REPORT
+from ...namespaces import REPORT, REPORT_TEXT
 from .ontology_doc import prefixed
 from .select import PerVersion, Row, Term, iri_ref, select
 
@@ -139,19 +139,20 @@ _SENTENCES = f"""
 SELECT ?id ?text ?start ?end (COUNT(DISTINCT ?x) AS ?facts) WHERE {{
   ?s a zgo:Sentence ; dcterms:isPartOf <{REPORT}> ;
      zgo:sentenceId ?id ; zgo:text ?text ; oa:start ?start ; oa:end ?end .
-  OPTIONAL {{ ?ev zgo:sentence ?s . ?x zgo:evidence ?ev }}
+  OPTIONAL {{ ?ev zgo:sentence ?s . ?x zgo:evidence|zgo:mentionedAt ?ev }}
 }} GROUP BY ?id ?text ?start ?end ORDER BY ?start"""
 
 _EVIDENCE = """
 SELECT ?ev ?exact ?start ?end WHERE {{
   ?ev zgo:sentence {sentence} .
-  OPTIONAL {{ ?ev oa:exact ?exact }} OPTIONAL {{ ?ev oa:start ?start }} OPTIONAL {{ ?ev oa:end ?end }}
+  OPTIONAL {{ ?ev oa:hasSelector/oa:exact ?exact }}
+  OPTIONAL {{ ?ev oa:hasSelector/oa:start ?start }} OPTIONAL {{ ?ev oa:hasSelector/oa:end ?end }}
 }} ORDER BY ?start ?ev"""
 
 # What uses each evidence record, with what a line about it needs (labels of the terms it links).
 _USES = """
 SELECT ?ev ?x ?kind ?role ?term ?label WHERE {{
-  ?ev zgo:sentence {sentence} . ?x zgo:evidence ?ev .
+  ?ev zgo:sentence {sentence} . ?x zgo:evidence|zgo:mentionedAt ?ev .
   BIND(IF(EXISTS {{ ?x a rdf:Statement }}, "statement",
        IF(EXISTS {{ ?x a zgo:Observation }}, "observation", "entity")) AS ?kind)
   OPTIONAL {{
@@ -182,6 +183,51 @@ def _read_source(engine: Engine) -> SourceText:
         if SENTENCE_ID.fullmatch(sentence.id):
             paragraphs.setdefault(sentence.paragraph, []).append(sentence)
     return SourceText(REPORT, tuple(Paragraph(n, tuple(s)) for n, s in sorted(paragraphs.items())))
+
+
+_TEXT = f"""
+SELECT ?extent ?sha256 ?label WHERE {{
+  <{REPORT_TEXT}> dcterms:extent ?extent ;
+    <http://spdx.org/rdf/terms#checksum>/<http://spdx.org/rdf/terms#checksumValue> ?sha256 .
+  OPTIONAL {{ <{REPORT_TEXT}> rdfs:label ?label }}
+}}"""
+
+
+class TextMismatch(RuntimeError):
+    """The sentences do not rebuild the text whose checksum the store holds: a store built by another version."""
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    """The normalised report text, the source every evidence record's selectors count in."""
+
+    text: str
+    sha256: str
+    labels: dict[str, str]
+    iri: str = REPORT_TEXT
+
+
+def normalised_text(engine: Engine) -> NormalisedText | None:
+    """The normalised report text; None when the store holds no report.
+
+    It is rebuilt from the sentences, which cover the text but for the paragraph breaks between them (one
+    line break each), and checked against the SHA-256 the build stored, so what a client gets is exactly the
+    text the offsets were counted in, or nothing."""
+    return _MEMO.get(engine, "text", lambda: _read_text(engine))
+
+
+def _read_text(engine: Engine) -> NormalisedText | None:
+    rows = select(engine, _TEXT)
+    if not rows:
+        return None
+    chars = ["\n"] * int(rows[0]["extent"].value)
+    for sentence in source_text(engine).sentences:
+        chars[sentence.start:sentence.end] = sentence.text
+    text, sha256 = "".join(chars), rows[0]["sha256"].value.lower()
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
+        raise TextMismatch("the report's sentences do not rebuild the text the store's checksum names")
+    labels = {row["label"].lang or "": row["label"].value for row in rows if "label" in row}
+    return NormalisedText(text, sha256, labels)
 
 
 def sentence_page(engine: Engine, sentence_id: str) -> SentencePage | None:
