@@ -56,6 +56,7 @@ FAULTS = [
     ("share-above-100", "zg:obs/revenue-share-2016", "sdmx-measure:obsValue", "between 0 and 100"),
     ("value-as-string", "zg:obs/total-revenue-2016", "sdmx-measure:obsValue", 'xsd:decimal as written (1.84, not "1.84") (found "1.84")'),
     ("curated-without-reason", "zg:st/haidian-district-part-of-beijing", "rdfs:comment|zgo:curationNote", "says why"),
+    ("reading-unmarked", "zg:st/baidu-dl-lab-located-in-haidian", "zgo:interpreted", "add zgo:interpreted true"),
     ("statement-without-triple", "zg:st/unistrong-leads-haidian-park", "rdf:predicate", "no data file asserts that triple"),
     ("undefined-term", "zgo:landedInn", None, "did you mean zgo:landedIn?"),
     ("dangling-reference", "zg:obs/total-revenue-2016", "zgo:about", "refers to zg:haidian-prk, which no file describes"),
