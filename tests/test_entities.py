@@ -23,14 +23,19 @@ from zgckg.namespaces import INSTANCES, ONTOLOGY, PREFIXES, REPORT, REPORT_TEXT
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "turtle"
-ENTITY_FILES = ["places", "organisations", "platforms", "funds", "policies", "talent", "industries", "dataset"]
+ENTITY_FILES = ["places", "organisations", "people", "platforms", "funds", "policies", "talent", "industries", "dataset"]
 
 ZGO = rdflib.Namespace(ONTOLOGY)
 OA = rdflib.Namespace(PREFIXES["oa"])
 # Properties that describe provenance or curation rather than relate two things the report talks about.
 BOOKKEEPING = {ZGO.evidence, ZGO.mentionedAt, ZGO.sentence, ZGO.curated, ZGO.curationNote}
 # Standard properties that state a fact about an entity, and so need a reified statement like zgo: ones.
-STATED = {SKOS.broader, SKOS.exactMatch}
+STATED = {SKOS.broader, SKOS.related, SKOS.exactMatch, URIRef(PREFIXES["org"] + "hasMember")}
+# Bodies the report names only by the name of their place (北京市“海聚工程”: the city's government). The place
+# keeps that name as its label, so that a lookup by name finds one node; the body's mention quote holds it.
+NAMED_BY_THEIR_PLACE = {URIRef(INSTANCES + "beijing-government"): "北京市",
+                        URIRef(INSTANCES + "haidian-government"): "海淀区",
+                        URIRef(INSTANCES + "zgc-administrative-committee"): "中关村"}
 NOT_ENTITIES = {ZGO.Evidence, OA.TextQuoteSelector, OA.TextPositionSelector, ZGO.SourceDocument, ZGO.Sentence,
                 SKOS.ConceptScheme, RDF.Statement}
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)*")
@@ -112,7 +117,7 @@ def test_instance_iris_are_readable_slugs(graph):
 
 
 TEXT_PROPERTIES = {
-    RDFS.label, RDFS.comment, SKOS.prefLabel, SKOS.altLabel, ZGO.characterisation, ZGO.emphasis, ZGO.curationNote,
+    RDFS.label, RDFS.comment, SKOS.prefLabel, SKOS.altLabel, ZGO.characterisation, ZGO.purpose, ZGO.emphasis, ZGO.curationNote,
     DCTERMS.title, DCTERMS.description,
 }
 
@@ -209,24 +214,70 @@ def test_chinese_names_are_written_as_in_the_report_unless_marked_curated(graph,
     assert not invented
 
 
+def report_names(graph: rdflib.Graph, entity, report: Report) -> list[str]:
+    """The entity's Chinese names as the report writes them (a body named by its place: the place's name)."""
+    names = [n for p in (RDFS.label, SKOS.altLabel) for n in zh(graph.objects(entity, p)) if n in report.text]
+    return names + [NAMED_BY_THEIR_PLACE[entity]] if entity in NAMED_BY_THEIR_PLACE else names
+
+
 def test_each_entity_is_evidenced_by_a_quote_that_names_it(graph, report: Report):
     for entity in entities(graph):
-        names = [n for p in (RDFS.label, SKOS.altLabel) for n in zh(graph.objects(entity, p)) if n in report.text]
+        names = report_names(graph, entity, report)
         assert names, entity
         assert any(name in quote for quote in quotes_of(graph, entity) for name in names), entity
 
 
 def test_curated_labels_stand_beside_a_name_from_the_report(graph, report: Report):
     for entity, label in curated_labels(graph):
-        written = [n for p in (RDFS.label, SKOS.altLabel) for n in zh(graph.objects(entity, p)) if n in report.text]
-        assert written, (entity, label)
+        assert report_names(graph, entity, report), (entity, label)
+
+
+LABELS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+
+
+def test_no_two_entities_share_a_label_or_alt_label_in_one_language(graph):
+    # A lookup by name (“海淀区”, “Haidian Park”) must find one node: a body named by its place does not
+    # repeat the place's name, and a generic name (“1.0 版”) is held by one entity only.
+    holders: dict[tuple[str, str], set] = {}
+    for prop in LABELS:
+        for node, name in graph.subject_objects(prop):
+            if isinstance(name, Literal):
+                holders.setdefault((str(name), name.language), set()).add(node)
+    assert {name: sorted(nodes) for name, nodes in holders.items() if len(nodes) > 1} == {}
+
+
+def test_english_names_are_spelled_one_way(graph):
+    english = [str(o) for p in (*LABELS, RDFS.comment) for o in graph.objects(None, p)
+               if isinstance(o, Literal) and o.language == "en"]
+    assert len(english) > 100
+    for wrong in ("Beidou", "Unistrong", "Independent Innovation Demonstration Zone", "green-card express",
+                  "green card express", "foreign-exchange", "sophisticated industries",
+                  "Beijing Collaborative Innovation Institute"):
+        assert [text for text in english if wrong in text] == [], wrong
+
+
+OFFICIAL_NAMES = {
+    "beijing-collaborative-innovation-institute": "Beijing Institute of Collaborative Innovation",  # bici.net
+    "zgc-demonstration-zone": "Zhongguancun National Innovation Demonstration Zone",
+    "industry/beidou-spatial-info": "BeiDou navigation and spatial information services industry",
+    "sinovation-ventures": "Sinovation Ventures (Innovation Works)",
+    "advanced-technology-materials": "Advanced Technology & Materials (AT&M)",
+    "unistrong": "UniStrong",
+}
+
+
+@pytest.mark.parametrize("slug", OFFICIAL_NAMES)
+def test_official_english_names(graph, slug):
+    node = URIRef(INSTANCES + slug)
+    assert {str(o) for o in graph.objects(node, RDFS.label) if o.language == "en"} == {OFFICIAL_NAMES[slug]}
 
 
 # --- spot checks: relations the report states, named as the report writes them ---------------------------------
 
 
 def named(graph: rdflib.Graph, name: str) -> set[URIRef]:
-    return {s for p in (RDFS.label, SKOS.altLabel) for s in graph.subjects(p, Literal(name, lang="zh"))}
+    by_label = {s for p in (RDFS.label, SKOS.altLabel) for s in graph.subjects(p, Literal(name, lang="zh"))}
+    return by_label | {body for body, place_name in NAMED_BY_THEIR_PLACE.items() if place_name == name}
 
 
 STATED_RELATIONS = [

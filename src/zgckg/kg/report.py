@@ -23,6 +23,11 @@ from ..namespaces import REPORT
 _FINAL = "。！？”"
 _TITLE_MAX = 40
 _SENTENCE = re.compile(r"[^。！？]*[。！？]+”?|[^。！？]+$")
+_NUMERALS = "一二三四五六七八九十"
+_PART = re.compile(rf"[{_NUMERALS}]+、")
+"""A part's heading: 一、 二、 …"""
+_ITEM = re.compile(rf"(?:[^。：]*：)?[{_NUMERALS}]+是")
+"""A numbered item within a part: 一是 二是 …, perhaps after a lead-in (主要表现为：一是 …)"""
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,60 @@ def split_sentences(text: str) -> list[Sentence]:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A stretch of the report: its title lines, its introduction, a numbered part (一、…) or an item of a
+    part (一是…). Named after its first sentence, so its id needs no numbering scheme of ours."""
+
+    id: str
+    kind: str
+    """``titles``, ``introduction``, ``part`` or ``item``."""
+    sentences: tuple[str, ...]
+    """The ids of the sentences directly in it (an item's sentences are in the item, not its part)."""
+    parent: str | None = None
+
+    @property
+    def iri(self) -> str:
+        return f"{REPORT}/section/{self.id}"
+
+
+def split_sections(sentences: list[Sentence] | tuple[Sentence, ...]) -> list[Section]:
+    """The sections of a report, in order; every sentence is in exactly one.
+
+    The leading paragraphs without final punctuation are the title lines; a paragraph that opens with
+    一、 (二、 …) is a part, whose sentences from one opening with 一是 (二是 …) up to the next are its items;
+    any other paragraph before the first part is the introduction."""
+    paragraphs: dict[int, list[Sentence]] = {}
+    for sentence in sentences:
+        paragraphs.setdefault(sentence.paragraph, []).append(sentence)
+    sections: list[Section] = []
+    titles: list[str] = []
+    for number, members in paragraphs.items():
+        first = members[0]
+        if not sections and len(members) == 1 and first.text[-1] not in _FINAL:
+            titles.append(first.id)
+            continue
+        if titles:
+            sections.append(Section(titles[0], "titles", tuple(titles)))
+            titles = []
+        if not _PART.match(first.text):
+            sections.append(Section(first.id, "introduction", tuple(s.id for s in members)))
+            continue
+        part, own, items = first.id, [], []
+        for sentence in members:
+            if _ITEM.match(sentence.text):
+                items.append([sentence.id])
+            elif items:
+                items[-1].append(sentence.id)
+            else:
+                own.append(sentence.id)
+        sections.append(Section(part, "part", tuple(own)))
+        sections.extend(Section(ids[0], "item", tuple(ids), part) for ids in items)
+    if titles:
+        sections.append(Section(titles[0], "titles", tuple(titles)))
+    return sections
+
+
+@dataclass(frozen=True)
 class Report:
     """A report's raw text, its normalised text and its sentences."""
 
@@ -76,6 +135,10 @@ class Report:
     raw: str
     text: str
     sentences: tuple[Sentence, ...]
+
+    @property
+    def sections(self) -> list[Section]:
+        return split_sections(self.sentences)
 
     @classmethod
     def read(cls, path: Path) -> "Report":

@@ -1,4 +1,6 @@
-"""The report as RDF: the source document and one ``zgo:Sentence`` per sentence, with text and offsets.
+"""The report as RDF: the collection it belongs to, the source document with its normalised text, its
+sections (title lines, introduction, parts and their numbered items) and one ``zgo:Sentence`` per sentence,
+with text and offsets, each part of its section.
 
 Every evidence record points at one of these sentences, so a quote can be read in context and its offsets
 checked against the sentence's. Offsets are ``xsd:integer`` code-point indices into the normalised text
@@ -17,7 +19,7 @@ from rdflib.namespace import DCTERMS
 
 from .. import namespaces
 from ..namespaces import REPORT, REPORT_TEXT
-from .report import Report, Sentence
+from .report import Report, Section, Sentence
 
 ZGO = rdflib.Namespace(namespaces.ONTOLOGY)
 OA = rdflib.Namespace(namespaces.OA)
@@ -28,6 +30,16 @@ TITLE_ZH = "中关村科技园区海淀园事迹材料"
 TITLE_EN = "Zhongguancun Science Park Haidian Park: account of its achievements"
 LANGUAGE = URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")
 CREATED = "2017"
+COLLECTION = URIRef(namespaces.INSTANCES + "report/advanced-collectives")
+"""The collection the report belongs to: its first title line names it."""
+COLLECTION_EN = "Profiles of the advanced collectives of the national science and technology management system"
+KINDS = {
+    "titles": ("标题", "Title lines"),
+    "introduction": ("引言", "Introduction"),
+    "part": ("部分", "Part"),
+    "item": ("条目", "Item"),
+}
+"""Labels of each kind of section, for a section that has no heading of its own."""
 FIGURES_AS_OF = "2016-12-31"
 
 _NOTE_ZH = (
@@ -51,8 +63,15 @@ def report_graph(report: Report) -> rdflib.Graph:
     document = URIRef(REPORT)
     _add_document(graph, document)
     _add_text(graph, document, report.text)
+    sections = report.sections
+    _add_collection(graph, document, report)
+    section_of = {sid: URIRef(section.iri) for section in sections for sid in section.sentences}
+    texts = {sentence.id: sentence.text for sentence in report.sentences}
+    for position, (section, number) in enumerate(zip(sections, _numbers(sections)), start=1):
+        _add_section(graph, document, section, position, number, texts)
     for sentence in report.sentences:
         _add_sentence(graph, document, sentence)
+        graph.add((URIRef(sentence.iri), DCTERMS.isPartOf, section_of[sentence.id]))
     return graph
 
 
@@ -67,6 +86,52 @@ def _add_document(graph: rdflib.Graph, document: URIRef) -> None:
     graph.add((document, DCTERMS.temporal, Literal(FIGURES_AS_OF, datatype=XSD.date)))
     graph.add((document, RDFS.comment, Literal(_NOTE_ZH, lang="zh")))
     graph.add((document, RDFS.comment, Literal(_NOTE_EN, lang="en")))
+
+
+def _add_collection(graph: rdflib.Graph, document: URIRef, report: Report) -> None:
+    """The collection the report is one account of, named by the report's first title line."""
+    title = report.sentences[0].text
+    graph.add((COLLECTION, RDF.type, DCMITYPE.Collection))
+    graph.add((COLLECTION, DCTERMS.title, Literal(title, lang="zh")))
+    graph.add((COLLECTION, RDFS.label, Literal(title, lang="zh")))
+    graph.add((COLLECTION, RDFS.label, Literal(COLLECTION_EN, lang="en")))
+    graph.add((COLLECTION, DCTERMS.hasPart, document))
+    graph.add((document, DCTERMS.isPartOf, COLLECTION))
+
+
+def _numbers(sections: list[Section]) -> list[str]:
+    """How a reader refers to each section in English: "Part 2", "Part 2, item 3" (the report's 二、 and 三是)."""
+    numbers, part, item = [], 0, 0
+    for section in sections:
+        if section.kind == "part":
+            part, item = part + 1, 0
+            numbers.append(f"Part {part}")
+        elif section.kind == "item":
+            item += 1
+            numbers.append(f"Part {part}, item {item}")
+        else:
+            numbers.append(KINDS[section.kind][1])
+    return numbers
+
+
+def _add_section(graph: rdflib.Graph, document: URIRef, section: Section, position: int, number: str,
+                 texts: dict[str, str]) -> None:
+    """A section, part of its part or of the document, titled by its heading where it has one."""
+    node = URIRef(section.iri)
+    zh, en = KINDS[section.kind]
+    graph.add((node, RDF.type, ZGO.Section))
+    graph.add((node, ZGO.sectionKind, Literal(section.kind)))
+    graph.add((node, ZGO.position, Literal(position, datatype=XSD.integer)))
+    parent = URIRef(Section(section.parent, "part", ()).iri) if section.parent else document
+    graph.add((node, DCTERMS.isPartOf, parent))
+    if section.kind in ("part", "item"):
+        heading = texts[section.sentences[0]]
+        graph.add((node, DCTERMS.title, Literal(heading, lang="zh")))
+        graph.add((node, RDFS.label, Literal(heading, lang="zh")))
+        graph.add((node, RDFS.label, Literal(number, lang="en")))
+    else:
+        graph.add((node, RDFS.label, Literal(zh, lang="zh")))
+        graph.add((node, RDFS.label, Literal(en, lang="en")))
 
 
 def _add_text(graph: rdflib.Graph, document: URIRef, text: str) -> None:

@@ -135,10 +135,14 @@ def _valid(iri: str) -> bool:
 
 
 def _source_page(iri: str, base: str) -> str | None:
-    """Where the report's own IRIs have their pages: the document and its text at /source, a sentence at its page."""
+    """Where the report's own IRIs have their pages: the document and its text at /source, a section at its
+    first sentence there, a sentence at its own page."""
     report = base + REPORT[len(BASE):]
     if iri in (report, base + REPORT_TEXT[len(BASE):]):
         return "/source"
-    if iri.startswith(report + "/"):
-        return "/source/sentence/" + iri[len(report) + 1:]
+    rest = iri[len(report) + 1:] if iri.startswith(report + "/") else None
+    if rest is not None and rest.startswith("section/"):
+        return "/source#" + rest[len("section/"):]  # a section is named after its first sentence
+    if rest is not None:
+        return "/source/sentence/" + rest
     return None

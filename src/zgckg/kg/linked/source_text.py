@@ -54,9 +54,19 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class SectionDoc:
+    iri: str
+    kind: str
+    labels: dict[str, str]
+    first: str
+    """The id of its first sentence: where a reader finds it in the text."""
+
+
+@dataclass(frozen=True)
 class SourceText:
     iri: str
     paragraphs: tuple[Paragraph, ...]
+    sections: tuple[SectionDoc, ...] = ()
 
     @property
     def sentences(self) -> list[SentenceDoc]:
@@ -142,6 +152,14 @@ SELECT ?id ?text ?start ?end (COUNT(DISTINCT ?x) AS ?facts) WHERE {{
   OPTIONAL {{ ?ev zgo:sentence ?s . ?x zgo:evidence|zgo:mentionedAt ?ev }}
 }} GROUP BY ?id ?text ?start ?end ORDER BY ?start"""
 
+_SECTIONS = f"""
+SELECT ?section ?kind ?label ?first WHERE {{
+  ?section a zgo:Section ; zgo:sectionKind ?kind ; zgo:position ?position ; rdfs:label ?label .
+  {{ SELECT ?section (MIN(?id) AS ?first) WHERE {{
+    ?s a zgo:Sentence ; zgo:sentenceId ?id ; dcterms:isPartOf ?section . ?section a zgo:Section }}
+    GROUP BY ?section }}
+}} ORDER BY ?position"""
+
 _EVIDENCE = """
 SELECT ?ev ?exact ?start ?end WHERE {{
   ?ev zgo:sentence {sentence} .
@@ -182,7 +200,13 @@ def _read_source(engine: Engine) -> SourceText:
                                int(row["facts"].value))
         if SENTENCE_ID.fullmatch(sentence.id):
             paragraphs.setdefault(sentence.paragraph, []).append(sentence)
-    return SourceText(REPORT, tuple(Paragraph(n, tuple(s)) for n, s in sorted(paragraphs.items())))
+    sections: dict[str, SectionDoc] = {}
+    for row in select(engine, _SECTIONS):
+        found = sections.setdefault(row["section"].value, SectionDoc(row["section"].value, row["kind"].value, {},
+                                                                      row["first"].value))
+        found.labels[row["label"].lang or ""] = row["label"].value
+    return SourceText(REPORT, tuple(Paragraph(n, tuple(s)) for n, s in sorted(paragraphs.items())),
+                      tuple(sections.values()))
 
 
 _TEXT = f"""
