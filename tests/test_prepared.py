@@ -16,7 +16,7 @@ from zgckg.kg import outbound
 from zgckg.errors import QueryFailed, UpdateFailed
 from zgckg.kg.federation import Outbound
 from zgckg.kg.prepared import PreparedQuery, PreparedUpdate, UpdateStep, prepare_query, prepare_update
-from zgckg.kg.sparql import SyntaxLimits, acts_on_nothing, parse_query, parse_update
+from zgckg.kg.sparql import SyntaxLimits, parse_query, parse_update, scan
 
 EX = "http://example.org/"
 REMOTE = "http://remote.example/sparql"
@@ -107,7 +107,7 @@ def policy(endpoint=None, documents=None, allow=(), **values) -> Outbound:
 def test_a_query_without_service_is_returned_unchanged():
     text = "SELECT * WHERE { ?s ?p ?o }"
     prepared = prepare_query(text)
-    assert prepared == PreparedQuery(text, False, False)
+    assert prepared == PreparedQuery(text, False, False, "SELECT")
     assert prepared.text is text
 
 
@@ -121,7 +121,7 @@ def test_a_query_without_service_is_returned_unchanged():
     ids=["ask-from", "construct", "describe-from-named", "from-in-an-iri", "from-in-a-comment"],
 )
 def test_a_prepared_query_says_whether_it_names_its_dataset(text, dataset):
-    assert prepare_query(text) == PreparedQuery(text, dataset, False)
+    assert prepare_query(text) == PreparedQuery(text, dataset, False, text.split()[0])
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_a_prepared_query_says_whether_it_names_its_dataset(text, dataset):
     ids=["plain", "word-in-a-string", "word-in-an-iri"],
 )
 def test_a_query_whose_tokens_name_no_service_or_from_needs_no_reading(text):
-    assert acts_on_nothing(text)
+    assert scan(text).acts_on_nothing
 
 
 @pytest.mark.parametrize(
@@ -142,13 +142,27 @@ def test_a_query_whose_tokens_name_no_service_or_from_needs_no_reading(text):
     ids=["service", "glued-service", "service-glued-to-a-name", "from", "not-even-tokens"],
 )
 def test_a_query_that_may_name_a_service_or_from_is_read_by_the_grammar(text):
-    assert not acts_on_nothing(text)
+    assert not scan(text).acts_on_nothing
+
+
+@pytest.mark.parametrize(
+    "text, form, kind",
+    [("PREFIX s: <http://x.example/select#> SELECT * { ?s ?p ?o }", "SELECT", "solutions"),
+     ("ASK { { SELECT ?s { ?s ?p ?o } } }", "ASK", "boolean"),
+     ("CONSTRUCT { ?s ?p ?o } WHERE { { SELECT * { ?s ?p ?o } } }", "CONSTRUCT", "graph"),
+     ("DESCRIBE <http://x.example/ask>", "DESCRIBE", "graph"),
+     ("SELECT * FROM <http://g.example/> { ?select ?p 'ASK' }", "SELECT", "solutions")],
+    ids=["prefix-named-select", "ask-with-subquery", "construct-with-subquery", "describe", "read-by-the-grammar"],
+)
+def test_the_query_form_is_known_before_it_runs(text, form, kind):
+    prepared = prepare_query(text)
+    assert (prepared.form, prepared.kind) == (form, kind)
 
 
 def test_the_scan_holds_the_depth_and_pattern_limits():
     with pytest.raises(QueryTooComplex, match="limit of 3"):
-        acts_on_nothing("ASK { FILTER((((1)))) }", SyntaxLimits(max_depth=3))
-    assert not acts_on_nothing("ASK { ?a ?b ?c . ?d ?e ?f }", SyntaxLimits(max_triple_patterns=5))
+        scan("ASK { FILTER((((1)))) }", SyntaxLimits(max_depth=3))
+    assert not scan("ASK { ?a ?b ?c . ?d ?e ?f }", SyntaxLimits(max_triple_patterns=5)).acts_on_nothing
 
 
 def test_syntax_errors_and_limits_come_from_the_parser():
@@ -178,7 +192,7 @@ def test_an_allow_listed_loopback_service_is_still_refused(listener):
 def test_a_refused_silent_outermost_service_is_one_empty_solution_without_a_connection(listener):
     text = f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{listener}/> {{ ?s ?p ?o }} }}"
     prepared = prepare_query(text, Outbound(allowlist=("127.0.0.1",)))
-    assert prepared == PreparedQuery("SELECT * WHERE { {} }", False, True)
+    assert prepared == PreparedQuery("SELECT * WHERE { {} }", False, True, "SELECT")
     assert len(list(ox.Store().query(prepared.text))) == 1
 
 

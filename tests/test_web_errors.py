@@ -101,6 +101,18 @@ def test_406_for_a_result_kind_the_client_cannot_take(web_client):
     assert "graph result" in body and "text/turtle" in body
 
 
+def test_406_is_decided_before_the_engine_runs_anything(web_app, web_client, monkeypatch):
+    engine = web_app.extensions["zgckg"].engine
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the engine was asked to run a query whose answer nobody can take")
+
+    monkeypatch.setattr(engine, "run_query", refuse)
+    response = web_client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o FILTER(?o = 'unseen 406') }"},
+                              headers={"Accept": "text/turtle"})
+    assert "boolean result" in assert_plain_error(response, 406)
+
+
 @pytest.mark.parametrize(
     "request_args",
     [

@@ -15,7 +15,7 @@ from ..errors import ForbiddenOperation, QueryFailed, UpdateFailed
 from . import federation, outbound
 from .executor import UpdateStep
 from .federation import Outbound
-from .sparql import Load, Reading, SyntaxLimits, acts_on_nothing, parse_query, parse_update
+from .sparql import Load, Reading, SyntaxLimits, parse_query, parse_update, scan
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,16 @@ class PreparedQuery:
     """FROM or FROM NAMED: the protocol's dataset and the union default graph yield to it."""
     remote: bool
     """SERVICE took part: the answer may change while the store does not, so it is never cached."""
+    form: str | None = None
+    """SELECT, CONSTRUCT, DESCRIBE or ASK; None when not read (the graph layer's own queries)."""
+
+    @property
+    def kind(self) -> str | None:
+        """The kind of result: ``solutions``, ``boolean`` or ``graph`` (the keys of ``formats.RESULT_KINDS``)."""
+        return _KINDS.get(self.form)
+
+
+_KINDS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 
 
 @dataclass(frozen=True)
@@ -38,14 +48,15 @@ class PreparedUpdate:
 def prepare_query(text: str, policy: Outbound = Outbound(), limits: SyntaxLimits = SyntaxLimits()) -> PreparedQuery:
     """The query, read and with every SERVICE answered; QuerySyntaxError, QueryTooComplex,
     ForbiddenOperation or QueryFailed (a remote that failed) when it cannot run."""
-    if acts_on_nothing(text, limits):
-        return PreparedQuery(text, False, False)
+    tokens = scan(text, limits)
+    if tokens.acts_on_nothing:
+        return PreparedQuery(text, False, False, tokens.form)
     prefixes = dict(policy.prefixes)
     reading = parse_query(text, limits, prefixes, policy.base_iri)
     if not reading.services:
-        return PreparedQuery(text, reading.has_dataset_clause, False)
+        return PreparedQuery(text, reading.has_dataset_clause, False, reading.form)
     rewritten = _served(_inlined(reading, policy, QueryFailed), parse_query, limits, prefixes, policy.base_iri)
-    return PreparedQuery(rewritten.text, reading.has_dataset_clause, True)
+    return PreparedQuery(rewritten.text, reading.has_dataset_clause, True, reading.form)
 
 
 def prepare_update(text: str, policy: Outbound = Outbound(), limits: SyntaxLimits = SyntaxLimits()) -> PreparedUpdate:

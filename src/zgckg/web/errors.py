@@ -135,16 +135,18 @@ def _server_fault(error: EngineFailed | StoreError, status: int) -> Response:
     return error_response(status, message, {"error_type": type(error).__name__})
 
 
+def not_acceptable(kind: str) -> str:
+    """Why a query whose result is of ``kind`` (solutions, boolean, graph) gets a 406, and what would do."""
+    return (f"none of the formats a {kind} result can be sent in is acceptable "
+            f"(Accept: {request.headers.get('Accept', '')!r}); offered: {offered(RESULT_KINDS[kind])}; "
+            "or use the format parameter")
+
+
 def _describe(error: ZgckgError) -> tuple[str, dict[str, Any]]:
     if isinstance(error, QuerySyntaxError):
         return syntax_message(error, error.text), {"line": error.line, "column": error.column}
     if isinstance(error, NotAcceptable):
-        return (
-            f"none of the formats a {error.kind} result can be sent in is acceptable "
-            f"(Accept: {request.headers.get('Accept', '')!r}); offered: {offered(RESULT_KINDS[error.kind])}; "
-            "or use the format parameter",
-            {},
-        )
+        return not_acceptable(error.kind), {}
     if isinstance(error, RowLimitExceeded):
         return str(error), {"limit": error.limit}
     if isinstance(error, (AnswerTooLarge, QueryOutOfMemory)):

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from flask import Request, Response, request
 from werkzeug.wsgi import wrap_file
 
-from ..kg.engine import Answer, Query
+from ..kg.engine import Answer, PreparedQuery, Query
 from . import accesslog
 from .conditional import add_validators, etag_for, is_fresh, not_modified
+from .errors import HttpError, not_acceptable
 from .formats import by_serializer
 from .runtime import runtime
 
@@ -66,7 +67,10 @@ def cached_answer(key: tuple, make: Callable[[bool], Query], **note) -> Response
     accesslog.note(cache="hit" if found else "miss", **note)
     if found is None:
         with rt.limits.running(rt.limits.client_of(request)):  # 429 when the client is over a limit
-            found = rt.engine.query(make(compress))
+            query = make(compress)
+            prepared = rt.engine.prepare(query)
+            _refuse_if_not_acceptable(prepared, query)
+            found = rt.engine.query(query, prepared)
         if found.remote:
             accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version,
                            cache="bypass")
@@ -78,6 +82,13 @@ def cached_answer(key: tuple, make: Callable[[bool], Query], **note) -> Response
         etag, modified = etag_for(found.version, key), rt.last_modified(found.version)
     accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version)
     return add_validators(answer_response(found, request), etag, modified)
+
+
+def _refuse_if_not_acceptable(prepared: PreparedQuery, query: Query) -> None:
+    """406 before the query runs when the client accepts no format for the kind of result it gives."""
+    wanted = query.graph_format if prepared.kind == "graph" else query.solutions_format
+    if prepared.kind is not None and wanted is None:
+        raise HttpError(406, not_acceptable(prepared.kind))
 
 
 def no_content(status: int = 204) -> Response:

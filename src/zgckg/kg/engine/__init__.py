@@ -30,7 +30,7 @@ from ..formats import SOLUTIONS, Format
 from ..stats import PER_GRAPH
 from ..prepared import PreparedQuery, PreparedUpdate, prepare_query, prepare_update
 
-__all__ = ["Answer", "Engine", "EngineInfo", "GraphWrite", "Query", "Written"]
+__all__ = ["Answer", "Engine", "EngineInfo", "GraphWrite", "PreparedQuery", "Query", "Written"]
 
 
 @dataclass(frozen=True)
@@ -131,14 +131,17 @@ class Engine(ABC):
 
     # --- the same for every engine -------------------------------------------------------------------
 
-    def query(self, query: Query) -> Answer:
-        """Prepare the query (see ``zgckg.kg.prepared``) and answer it; ``Answer.remote`` says whether
-        remote endpoints took part (then it must not be cached)."""
+    def prepare(self, query: Query) -> PreparedQuery:
+        """The query made ready to run (see ``zgckg.kg.prepared``): read within the limits, SERVICE
+        answered; its ``kind`` says which of the query's formats the answer needs."""
         if query.own:
-            prepared = PreparedQuery(query.text, has_dataset_clause=False, remote=False)
-        else:
-            prepared = prepare_query(query.text, self.outbound(prefixes=tuple(PREFIXES.items())),
-                                     self.config.syntax_limits)
+            return PreparedQuery(query.text, has_dataset_clause=False, remote=False)
+        return prepare_query(query.text, self.outbound(prefixes=tuple(PREFIXES.items())), self.config.syntax_limits)
+
+    def query(self, query: Query, prepared: PreparedQuery | None = None) -> Answer:
+        """Answer the query (prepared here unless ``prepared`` is given); ``Answer.remote`` says whether
+        remote endpoints took part (then it must not be cached)."""
+        prepared = prepared or self.prepare(query)
         answer = self.run_query(prepared, query, self.version())
         return answer.with_remote(prepared.remote)
 

@@ -2,10 +2,10 @@
 
 from .lexer import Token, tokens
 from .parser import (
-    Declaration, Load, Operation, Reading, Service, SyntaxLimits, acts_on_nothing, parse_query, parse_update,
+    Declaration, Load, Operation, Reading, Scan, Service, SyntaxLimits, scan, parse_query, parse_update,
 )
 
 __all__ = [
-    "Declaration", "Load", "Operation", "Reading", "Service", "SyntaxLimits", "Token", "acts_on_nothing", "parse_query",
+    "Declaration", "Load", "Operation", "Reading", "Scan", "Service", "SyntaxLimits", "Token", "scan", "parse_query",
     "parse_update", "tokens",
 ]

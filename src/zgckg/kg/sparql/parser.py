@@ -119,15 +119,25 @@ def _read(kind: str, text: str, limits: SyntaxLimits, prefixes: dict[str, str] |
     return parser.reading(kind)
 
 
-def acts_on_nothing(text: str, limits: SyntaxLimits = SyntaxLimits()) -> bool:
-    """True when a query's tokens alone show there is nothing in it for this server to act on: no SERVICE
-    and no FROM anywhere (not even run into another word), brackets within the depth limit, fewer tokens
-    than the pattern limit. Reading the grammar would then only repeat the engine's own check, so the
-    engine may judge the syntax. Most queries are like this; the scan costs a fifth of a full reading.
-    """
+@dataclass(frozen=True)
+class Scan:
+    """What a query's tokens alone show."""
+
+    acts_on_nothing: bool
+    """No SERVICE and no FROM anywhere (not even run into another word), brackets within the depth limit,
+    fewer tokens than the pattern limit: reading the grammar would only repeat the engine's own check, so
+    the engine may judge the syntax. Most queries are like this; the scan costs a fifth of a full reading."""
+    form: str | None
+    """SELECT, CONSTRUCT, DESCRIBE or ASK: the first of them in the text is the query's form (a subquery
+    can only come later), so what kind of result it gives is known before it runs."""
+
+
+def scan(text: str, limits: SyntaxLimits = SyntaxLimits()) -> Scan:
+    """Read a query's tokens, not its grammar (see :class:`Scan`)."""
     if len(text) > limits.max_length:
         raise QueryTooComplex("length", limits.max_length, len(text), "characters")
     depth = count = 0
+    form = None
     for kind, value in outline(text):
         count += 1
         if kind == "punct":
@@ -140,15 +150,18 @@ def acts_on_nothing(text: str, limits: SyntaxLimits = SyntaxLimits()) -> bool:
         elif kind in ("word", "pname"):
             upper = value.upper()
             if "SERVICE" in upper or "FROM" in upper:
-                return False
+                return Scan(False, form)
+            if form is None and upper in _FORMS:
+                form = upper
         elif kind == "error":
-            return False  # for the grammar to report
-    return count <= limits.max_triple_patterns
+            return Scan(False, form)  # for the grammar to report
+    return Scan(count <= limits.max_triple_patterns, form)
 
 
 # --- the grammar's vocabulary ------------------------------------------------------------------------
 
 _OPEN = {"(": ")", "{": "}", "[": "]", "<<": ">>", "<<(": ")>>", "{|": "|}"}
+_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
 _CLOSE = set(_OPEN.values())
 _RELATIONAL = {"=", "!=", "<", ">", "<=", ">="}
 _AGGREGATES = {"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
@@ -1077,6 +1090,6 @@ class _Parser:
 
 
 __all__ = [
-    "Declaration", "Load", "Operation", "Reading", "Service", "SyntaxLimits", "acts_on_nothing", "parse_query",
+    "Declaration", "Load", "Operation", "Reading", "Scan", "Service", "SyntaxLimits", "parse_query", "scan",
     "parse_update",
 ]
