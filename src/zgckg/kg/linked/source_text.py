@@ -152,13 +152,13 @@ SELECT ?id ?text ?start ?end (COUNT(DISTINCT ?x) AS ?facts) WHERE {{
   OPTIONAL {{ ?ev zgo:sentence ?s . ?x zgo:evidence|zgo:mentionedAt ?ev }}
 }} GROUP BY ?id ?text ?start ?end ORDER BY ?start"""
 
-_SECTIONS = f"""
-SELECT ?section ?kind ?label ?first WHERE {{
+_SECTIONS = """
+SELECT ?section ?kind ?label ?first WHERE {
   ?section a zgo:Section ; zgo:sectionKind ?kind ; zgo:position ?position ; rdfs:label ?label .
-  {{ SELECT ?section (MIN(?id) AS ?first) WHERE {{
-    ?s a zgo:Sentence ; zgo:sentenceId ?id ; dcterms:isPartOf ?section . ?section a zgo:Section }}
-    GROUP BY ?section }}
-}} ORDER BY ?position"""
+  { SELECT ?section (MIN(?id) AS ?first) WHERE {
+    ?s a zgo:Sentence ; zgo:sentenceId ?id ; dcterms:isPartOf ?section . ?section a zgo:Section }
+    GROUP BY ?section }
+} ORDER BY ?position"""
 
 _EVIDENCE = """
 SELECT ?ev ?exact ?start ?end WHERE {{
