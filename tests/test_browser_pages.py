@@ -66,6 +66,19 @@ def test_sentence_page(browser, project_server):
     screenshot(page, "sentence-page")
 
 
+def test_source_page_sections_lead_to_their_sentences(browser, project_server):
+    page = open_page(browser, project_server + "/source?lang=en")
+    entries = page.find_elements(By.CSS_SELECTOR, "ul.sections a")
+    assert [e.text for e in entries][:3] == ["Title lines", "Introduction", "Part 1"]
+    item = next(e for e in entries if e.text == "Part 1, item 2")
+    item.click()
+    WebDriverWait(page, 10).until(lambda d: d.current_url.endswith("#p04s05"))
+    assert "二是支持顶尖科学家和顶尖机构设立" in page.find_element(By.ID, "p04s05").text
+    assert console_errors(page) == []
+    open_page(page, project_server + "/source?lang=en")
+    screenshot(page, "source-page")
+
+
 def test_ontology_page(browser, project_server):
     page = open_page(browser, project_server + "/ontology#Enterprise")
     section = page.find_element(By.ID, "Enterprise")
