@@ -344,19 +344,13 @@ def load(files: tuple[Path, ...], graph: str | None, progress: bool | None, stor
     The store gets a new generation, published atomically; `zgckg build` keeps these graphs. Ends with
     the triples read into each graph (an N-Quads or TriG file's quads go to the graphs it names).
     """
-    from .kg.build import load_user_files
     from .namespaces import is_absolute_iri
 
     if graph is not None and not is_absolute_iri(graph):
         raise click.BadParameter(f"not an absolute IRI: {graph!r}", param_hint="--graph")
-    from .kg.publish import load_remote
-
-    config = make_config(store=store, **engine)
     show = progress_printer(sys.stderr.isatty() if progress is None else progress)
-    if config.engine:
-        counts = load_remote(config, files, graph=graph)
-    else:
-        counts = load_user_files(config, files, graph=graph, progress=show)
+    with open_engine(make_config(store=store, **engine)) as opened:
+        counts = opened.load_files(files, graph=graph, progress=show)
     for graph_iri, triples in counts.items():
         click.echo(f"{graph_iri}\t{triples} triples")
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ...config import Config
 from ...namespaces import PREFIXES
@@ -118,6 +119,12 @@ class Engine(ABC):
     @abstractmethod
     def write_graph(self, write: GraphWrite, *, timeout: float) -> Written:
         """Replace, merge into or delete one graph, as one change."""
+
+    @abstractmethod
+    def load_files(self, files: Iterable[Path], *, graph: str | None = None,
+                   progress: Callable[[str], None] = lambda message: None) -> dict[str, int]:
+        """Add RDF files to the store, each into its own user graph (or all into ``graph``), as one change;
+        the quads read into each graph."""
 
     @abstractmethod
     def describe(self) -> EngineInfo: ...

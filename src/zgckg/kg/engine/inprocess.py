@@ -9,6 +9,7 @@ that runs it, so the limit is the caller's to keep (a person at a terminal press
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterable
 import tempfile
 from pathlib import Path
 
@@ -50,6 +51,12 @@ class InProcessEngine(Engine):
 
     def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float, gzip: bool = False) -> Answer:
         return DatasetReadJob(self.version(), fmt.serializer, graph, gzip, self._spool()).run(self)
+
+    def load_files(self, files: Iterable[Path], *, graph: str | None = None,
+                   progress: Callable[[str], None] = lambda message: None) -> dict[str, int]:
+        from ..build import load_user_files  # a new generation, published atomically; readers move to it
+
+        return load_user_files(self.config, files, graph=graph, progress=progress)
 
     def write_graph(self, write: GraphWrite, *, timeout: float) -> Written:
         self._store = None

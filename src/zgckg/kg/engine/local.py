@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from ...config import Config
 from ...errors import ForbiddenOperation, ServeError
@@ -97,6 +99,12 @@ class LocalEngine(Engine):
     def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float, gzip: bool = False) -> Answer:
         job = DatasetReadJob(self.version(), fmt.serializer, graph, gzip, self.readers.spool_path())
         return self.readers.run(job, timeout)
+
+    def load_files(self, files: Iterable[Path], *, graph: str | None = None,
+                   progress: Callable[[str], None] = lambda message: None) -> dict[str, int]:
+        from ..build import load_user_files  # a new generation, published atomically; readers move to it
+
+        return load_user_files(self.config, files, graph=graph, progress=progress)
 
     def write_graph(self, write: GraphWrite, *, timeout: float) -> Written:
         fmt = write.format.serializer if write.format else "TURTLE"

@@ -28,8 +28,10 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...config import Config
@@ -300,6 +302,12 @@ class RemoteEngine(Engine):
         response = self._send(self.remote.update, form, timeout, deadline, "*/*", auth=True)
         if response.status_code not in (200, 204):
             raise self._failure(response, UpdateFailed)
+
+    def load_files(self, files: Iterable[Path], *, graph: str | None = None,
+                   progress: Callable[[str], None] = lambda message: None) -> dict[str, int]:
+        from ..publish import load_remote  # read locally, then staged graphs switched in one step
+
+        return load_remote(self.config, files, graph=graph)
 
     def write_graph(self, write: GraphWrite, *, timeout: float) -> Written:
         self._writable("graph store")
