@@ -65,6 +65,21 @@ def test_canned_queries_find_the_same_things_as_over_the_embedded_store(remote, 
     assert rows(remote) == rows(project_client)
 
 
+def test_zgckg_load_adds_a_users_graph_to_the_remote_store(published, remote, tmp_path):
+    from conftest import engine_credentials
+
+    data = tmp_path / "my-notes.ttl"
+    data.write_text('<https://example.org/n1> <http://www.w3.org/2000/01/rdf-schema#label> "笔记"@zh .\n'
+                    '<https://example.org/n2> <http://www.w3.org/2000/01/rdf-schema#label> "notes"@en .\n',
+                    encoding="utf-8")
+    done = subprocess.run([ZGCKG, "load", "--engine", published.sparql, str(data)], env=engine_credentials(published),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    graph = GRAPH_BASE + "user/my-notes.ttl"
+    assert done.stdout.split() == [graph, "2", "triples"]
+    assert graph_counts(remote)[graph] == 2
+
+
 def test_chinese_text_in_a_query_reaches_the_store_unchanged(remote):
     found = remote.get("/sparql", query_string={"query": 'SELECT ?x { ?x rdfs:label "小米"@zh }'}).get_json()
     assert [r["x"]["value"] for r in found["results"]["bindings"]] == [INSTANCES + "xiaomi"]
