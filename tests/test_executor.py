@@ -1,7 +1,6 @@
 """Query execution in killable worker processes: answers, limits, datasets, and writes."""
 
 import dataclasses
-import gzip
 import os
 import signal
 import threading
@@ -50,20 +49,21 @@ def test_row_counter_counts_json_rows_without_bindings_in_the_upper_bound(memory
     assert (counter.lower, counter.upper) == (1, 3)
 
 
-def test_sink_spills_large_answers_to_a_gzip_spool_file(tmp_path):
+def test_sink_spills_large_answers_to_a_spool_file(tmp_path):
     spool = tmp_path / "answer"
-    sink = Sink(str(spool), compress=True)
+    sink = Sink(str(spool))
     payload = b"x" * (600 * 1024)
     sink.write(payload)
-    body, path, size, encoding = sink.finish()
-    assert (body, path, encoding) == (None, str(spool), "gzip")
-    assert size == spool.stat().st_size and gzip.decompress(spool.read_bytes()) == payload
+    body, path, size = sink.finish()
+    assert (body, path) == (None, str(spool))
+    assert size == spool.stat().st_size == len(payload) and spool.read_bytes() == payload
 
 
-def test_sink_keeps_tiny_answers_uncompressed(tmp_path):
-    sink = Sink(str(tmp_path / "unused"), compress=True)
+def test_sink_keeps_small_answers_in_memory(tmp_path):
+    sink = Sink(str(tmp_path / "unused"))
     sink.write(b'{"boolean":true}')
-    assert sink.finish() == (b'{"boolean":true}', None, 16, None)
+    assert sink.finish() == (b'{"boolean":true}', None, 16)
+    assert not (tmp_path / "unused").exists()
 
 
 @pytest.mark.parametrize(

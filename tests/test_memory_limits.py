@@ -131,10 +131,9 @@ def test_a_spooled_answer_over_the_byte_cap_is_refused_and_its_spool_file_remove
     answer = pool.run(job(big_rows(2)), 10)  # 600 kB: past the pipe's share, spooled, under the cap
     assert answer.spool is not None and answer.rows == 2 and 600_000 < answer.size < 1_000_000
     assert len(answer.content()) == answer.size
-    for compress in (False, True):
-        with pytest.raises(AnswerTooLarge) as refused:
-            pool.run(job(big_rows(4), gzip=compress), 10)  # 1.2 MB, counted before gzip
-        assert refused.value.limit_bytes == 1_000_000
+    with pytest.raises(AnswerTooLarge) as refused:
+        pool.run(job(big_rows(4)), 10)  # 1.2 MB
+    assert refused.value.limit_bytes == 1_000_000
     assert list(pool.spool_dir.iterdir()) == []
 
 

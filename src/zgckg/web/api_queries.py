@@ -146,8 +146,8 @@ def run(name: str) -> Response:
                                  f"or add a suffix to the path: {', '.join('.' + s for s in SUFFIXES)}")
 
     key = ("api/queries", query.name, query.text, tuple(sorted(bound.items())), max_rows, fmt.name)
-    return cached_answer(key, lambda gzip: Query(query.text, fmt, bindings=bound, timeout=timeout, max_rows=max_rows,
-                                                 started=arrived(), gzip=gzip), query=query.name)
+    return cached_answer(key, lambda: Query(query.text, fmt, bindings=bound, timeout=timeout, max_rows=max_rows,
+                                            started=arrived()), query=query.name)
 
 
 def _find(name: str) -> tuple[AnalystQuery, Format | None]:

@@ -17,7 +17,7 @@ from .formats import GRAPHS, PAGE, Format
 from .negotiation import offered, requested
 from .pages import cached, render
 from .paths import iri_for
-from .responses import accepts_gzip, answer_response
+from .responses import answer_response
 from .runtime import runtime
 
 bp = Blueprint("graphs", __name__)
@@ -65,5 +65,5 @@ def _content(iri: str, fmt: Format) -> Response:
     etag, modified = etag_for(version, ("graph", iri, fmt.name)), rt.last_modified(version)
     if is_fresh(request, etag, modified):
         return not_modified(etag, modified)
-    answer = rt.engine.read_graph(iri, fmt, timeout=rt.config.timeout, gzip=accepts_gzip(request))
+    answer = rt.engine.read_graph(iri, fmt, timeout=rt.config.timeout)
     return add_validators(answer_response(answer, request), etag, modified)

@@ -17,7 +17,7 @@ from .bodies import read_body
 from .errors import HttpError
 from .formats import GRAPHS, Format
 from .negotiation import best, offered
-from .responses import accepts_gzip, answer_response, no_content
+from .responses import answer_response, no_content
 from .runtime import runtime
 from .security import WRITE_HEADERS, add_cors, preflight, require_write_token
 
@@ -42,7 +42,7 @@ def graph_store() -> Response:
         fmt = best(request.headers.get("Accept"), GRAPHS)
         if fmt is None:
             raise HttpError(406, f"no acceptable RDF format; offered: {offered(GRAPHS)}")
-        answer = rt.engine.read_graph(graph, fmt, timeout=rt.config.timeout, gzip=accepts_gzip(request))
+        answer = rt.engine.read_graph(graph, fmt, timeout=rt.config.timeout)
         return answer_response(answer, request)
     if request.method == "DELETE":
         rt.engine.write_graph(GraphWrite("DELETE", graph), timeout=rt.config.timeout)

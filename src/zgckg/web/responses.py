@@ -1,9 +1,10 @@
-"""An answer from a worker as an HTTP response: bytes from memory, or a spool file streamed in chunks.
+"""An answer from a worker as an HTTP response: bytes from memory, or a spool file streamed in chunks,
+gzip-compressed here when the client accepts it (:mod:`compression`).
 
 The answer is complete before this runs, so the status is already certain. A spool file is unlinked as
 soon as it is opened: the open handle keeps its data readable, and nothing is left behind if the client
-goes away or the response is never read. Its length is known, so a client that loses the connection
-midway sees a short body, never one that parses as complete.
+goes away or the response is never read. Sent as it is, its length is known; compressed, it is chunked:
+either way a client that loses the connection midway sees a short body, never one that parses as complete.
 """
 
 from __future__ import annotations
@@ -16,27 +17,33 @@ from werkzeug.wsgi import wrap_file
 
 from ..kg.engine import Answer, PreparedQuery, Query
 from . import accesslog
+from .compression import CHUNK_BYTES, accepts_gzip, compressed, gzip_stream, worth_compressing
 from .conditional import add_validators, etag_for, is_fresh, not_modified
 from .errors import HttpError, not_acceptable
 from .formats import by_serializer
 from .runtime import runtime
 
-CHUNK_BYTES = 64 * 1024
-
 
 def answer_response(answer: Answer, request: Request) -> Response:
     fmt = by_serializer(answer.kind, answer.format)
+    compress = accepts_gzip(request) and worth_compressing(answer)
     if answer.body is not None:
+        answer = compressed(answer) if compress else answer
         response = Response(answer.body, content_type=fmt.content_type)
+        encoding = answer.encoding
     else:
         spool = open(answer.spool, "rb")
         os.unlink(answer.spool)
-        response = Response(
-            wrap_file(request.environ, spool, CHUNK_BYTES), content_type=fmt.content_type, direct_passthrough=True
-        )
-        response.content_length = answer.size
-    if answer.encoding:
-        response.headers["Content-Encoding"] = answer.encoding
+        if compress:
+            response = Response(gzip_stream(spool), content_type=fmt.content_type, direct_passthrough=True)
+            encoding = "gzip"
+        else:
+            response = Response(wrap_file(request.environ, spool, CHUNK_BYTES), content_type=fmt.content_type,
+                                direct_passthrough=True)
+            response.content_length = answer.size
+            encoding = None
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
     response.headers["Vary"] = VARY
     return response
 
@@ -44,15 +51,12 @@ def answer_response(answer: Answer, request: Request) -> Response:
 VARY = "Accept, Accept-Encoding"
 
 
-def accepts_gzip(request: Request) -> bool:
-    return request.accept_encodings["gzip"] > 0
-
-
-def cached_answer(key: tuple, make: Callable[[bool], Query], **note) -> Response:
+def cached_answer(key: tuple, make: Callable[[], Query], **note) -> Response:
     """The answer to a query that ``key`` identifies in this store version, with validators: 304 when the
-    client holds it, from the answer cache when it is there, else asked of the engine (``make(gzip)`` gives
-    the query) and kept, unless remote endpoints took part (their answers may change while the store does
-    not: never kept, no validators). ``note`` goes to the access log."""
+    client holds it, from the answer cache when it is there, else asked of the engine (``make()`` gives
+    the query) and kept (compressed, for a client that accepts gzip), unless remote endpoints took part
+    (their answers may change while the store does not: never kept, no validators). ``note`` goes to the
+    access log."""
     rt = runtime()
     version = rt.version()
     compress = accepts_gzip(request)
@@ -67,7 +71,7 @@ def cached_answer(key: tuple, make: Callable[[bool], Query], **note) -> Response
     accesslog.note(cache="hit" if found else "miss", **note)
     if found is None:
         with rt.limits.running(rt.limits.client_of(request)):  # 429 when the client is over a limit
-            query = make(compress)
+            query = make()
             prepared = rt.engine.prepare(query)
             _refuse_if_not_acceptable(prepared, query)
             found = rt.engine.query(query, prepared)
@@ -77,6 +81,8 @@ def cached_answer(key: tuple, make: Callable[[bool], Query], **note) -> Response
             response = answer_response(found, request)
             response.headers["Cache-Control"] = "no-store"
             return response
+        if compress:
+            found = compressed(found)
         rt.cache.put(cache_key, found)
     if found.version != version:  # the engine found a newer generation: validators follow the answer
         etag, modified = etag_for(found.version, key), rt.last_modified(found.version)

@@ -51,9 +51,9 @@ def answer(rt: Runtime, query: QueryRequest) -> Response:
         query.text, query.default_graphs, query.named_graphs, query.max_rows,
         choice.solutions.name if choice.solutions else None, choice.graph.name if choice.graph else None,
     )
-    return cached_answer(key, lambda gzip: Query(
+    return cached_answer(key, lambda: Query(
         query.text, choice.solutions, choice.graph, query.default_graphs, query.named_graphs,
-        timeout=query.timeout, max_rows=query.max_rows, started=arrived(), gzip=gzip,
+        timeout=query.timeout, max_rows=query.max_rows, started=arrived(),
     ))
 
 

@@ -53,7 +53,6 @@ class Query:
     max_rows: int = 100_000
     started: float | None = None
     """When the request began (monotonic seconds): time spent before counts toward ``timeout``."""
-    gzip: bool = False
     own: bool = False
     """The text is the graph layer's own (constant, with only IRIs it checked spliced in): it is sent as it
     is, without reading it for SERVICE, FROM and the limits, which are there for texts clients send."""
@@ -108,11 +107,11 @@ class Engine(ABC):
         """Apply a prepared update as one change: all of it or nothing."""
 
     @abstractmethod
-    def read_graph(self, graph: str | None, fmt: Format, *, timeout: float, gzip: bool = False) -> Answer:
+    def read_graph(self, graph: str | None, fmt: Format, *, timeout: float) -> Answer:
         """One graph (None: the default graph) serialised in ``fmt``; GraphNotFound when there is none."""
 
     @abstractmethod
-    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float, gzip: bool = False) -> Answer:
+    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float) -> Answer:
         """Every graph (or only the named graph ``graph``) serialised in ``fmt``: quads with their graph
         names in a dataset syntax (N-Quads, TriG, JSON-LD), the union of the triples, each once, otherwise."""
 
@@ -163,7 +162,7 @@ class Engine(ABC):
             solutions_format=query.solutions_format.serializer if query.solutions_format else None,
             graph_format=query.graph_format.serializer if query.graph_format else None,
             default_graphs=query.default_graphs, named_graphs=query.named_graphs,
-            union=self.config.union_default_graph, max_rows=query.max_rows, gzip=query.gzip,
+            union=self.config.union_default_graph, max_rows=query.max_rows,
             spool=spool, bindings=tuple(query.bindings.items()), max_bytes=self.config.max_answer_bytes,
         )
 

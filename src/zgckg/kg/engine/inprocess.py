@@ -46,11 +46,11 @@ class InProcessEngine(Engine):
         self._store = None  # a new generation is published: read it afresh
         return UpdateJob(prepared.text, steps=prepared.steps).run(self)
 
-    def read_graph(self, graph: str | None, fmt: Format, *, timeout: float, gzip: bool = False) -> Answer:
-        return GraphReadJob(graph, self.version(), fmt.serializer, gzip, self._spool()).run(self)
+    def read_graph(self, graph: str | None, fmt: Format, *, timeout: float) -> Answer:
+        return GraphReadJob(graph, self.version(), fmt.serializer, self._spool()).run(self)
 
-    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float, gzip: bool = False) -> Answer:
-        return DatasetReadJob(self.version(), fmt.serializer, graph, gzip, self._spool()).run(self)
+    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float) -> Answer:
+        return DatasetReadJob(self.version(), fmt.serializer, graph, self._spool()).run(self)
 
     def load_files(self, files: Iterable[Path], *, graph: str | None = None,
                    progress: Callable[[str], None] = lambda message: None) -> dict[str, int]:

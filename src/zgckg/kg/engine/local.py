@@ -92,12 +92,12 @@ class LocalEngine(Engine):
     def run_update(self, prepared: PreparedUpdate, timeout: float, started: float | None) -> Written:
         return self._writer().run(UpdateJob(prepared.text, steps=prepared.steps), timeout, started=started)
 
-    def read_graph(self, graph: str | None, fmt: Format, *, timeout: float, gzip: bool = False) -> Answer:
-        job = GraphReadJob(graph, self.version(), fmt.serializer, gzip, self.readers.spool_path())
+    def read_graph(self, graph: str | None, fmt: Format, *, timeout: float) -> Answer:
+        job = GraphReadJob(graph, self.version(), fmt.serializer, self.readers.spool_path())
         return self.readers.run(job, timeout)
 
-    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float, gzip: bool = False) -> Answer:
-        job = DatasetReadJob(self.version(), fmt.serializer, graph, gzip, self.readers.spool_path())
+    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float) -> Answer:
+        job = DatasetReadJob(self.version(), fmt.serializer, graph, self.readers.spool_path())
         return self.readers.run(job, timeout)
 
     def load_files(self, files: Iterable[Path], *, graph: str | None = None,

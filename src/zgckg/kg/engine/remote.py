@@ -22,7 +22,6 @@ Guarantees kept as on the embedded store:
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
@@ -228,7 +227,7 @@ class RemoteEngine(Engine):
             raise NotAcceptable("boolean" if boolean else "solutions")
         results = ox.parse_query_results(json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON)
         text = results.serialize(format=fmt.ox_format)
-        return _answer("boolean" if boolean else "solutions", fmt, text, rows, query.gzip, version)
+        return _answer("boolean" if boolean else "solutions", fmt, text, rows, version)
 
     def _graph(self, body: bytes, media: str, query: Query, version: str) -> Answer:
         import pyoxigraph as ox
@@ -242,7 +241,7 @@ class RemoteEngine(Engine):
         fmt = query.graph_format
         if fmt is None:
             raise NotAcceptable("graph")
-        return _answer("graph", fmt, serialize_triples(triples, fmt), len(triples), query.gzip, version)
+        return _answer("graph", fmt, serialize_triples(triples, fmt), len(triples), version)
 
     # --- writes ------------------------------------------------------------------------------------------
 
@@ -363,16 +362,16 @@ class RemoteEngine(Engine):
 
     # --- graph reads -------------------------------------------------------------------------------------
 
-    def read_graph(self, graph: str | None, fmt: Format, *, timeout: float, gzip: bool = False) -> Answer:
+    def read_graph(self, graph: str | None, fmt: Format, *, timeout: float) -> Answer:
         version = self.version()
         if graph is None:  # a remote store keeps every triple in a named graph
-            return _answer("graph", fmt, serialize_triples([], fmt), 0, gzip, version)
+            return _answer("graph", fmt, serialize_triples([], fmt), 0, version)
         if graph not in self.graphs():
             raise GraphNotFound(graph)
         triples = self._graph_triples(graph, timeout)
-        return _answer("graph", fmt, serialize_triples(triples, fmt), len(triples), gzip, version)
+        return _answer("graph", fmt, serialize_triples(triples, fmt), len(triples), version)
 
-    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float, gzip: bool = False) -> Answer:
+    def read_dataset(self, fmt: Format, *, graph: str | None = None, timeout: float) -> Answer:
         import pyoxigraph as ox
 
         version = self.version()
@@ -383,9 +382,9 @@ class RemoteEngine(Engine):
                  for g in names for t in self._graph_triples(g, timeout)]
         if fmt.quads or fmt.serializer == "JSON_LD":
             body = ox.serialize(quads, format=fmt.ox_format, prefixes=dict(PREFIXES) if fmt.prefixed else None)
-            return _answer("graph", fmt, body, len(quads), gzip, version)
+            return _answer("graph", fmt, body, len(quads), version)
         triples = list(dict.fromkeys(q.triple for q in quads))
-        return _answer("graph", fmt, serialize_triples(triples, fmt), len(triples), gzip, version)
+        return _answer("graph", fmt, serialize_triples(triples, fmt), len(triples), version)
 
     def _graph_triples(self, graph: str, timeout: float) -> list:
         """Every triple of one graph, by the graph store, checked against a count so a cut read never passes."""
@@ -526,8 +525,5 @@ def _cap(response: requests.Response, adapter: Adapter) -> int:
         return 0
 
 
-def _answer(kind: str, fmt: Format, body: bytes, rows: int | None, compress: bool, version: str) -> Answer:
-    encoding = None
-    if compress and len(body) >= 512:
-        body, encoding = gzip.compress(body, mtime=0), "gzip"
-    return Answer(kind, fmt.serializer, body, None, len(body), rows, encoding, version)
+def _answer(kind: str, fmt: Format, body: bytes, rows: int | None, version: str) -> Answer:
+    return Answer(kind, fmt.serializer, body, None, len(body), rows, None, version)

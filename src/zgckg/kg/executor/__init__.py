@@ -21,7 +21,7 @@ is gone, so no worker outlives the server, even one killed with SIGKILL.
     worker.py     a worker's loop
     reads.py      answering prepared queries (dataset, serialisation)
     writes.py     applying updates and graph store writes to a new generation
-    output.py     where answers are written: memory or spool, gzip, row counting
+    output.py     where answers are written: memory or spool, row and byte counting
     sandbox.py    no network in a worker: a seccomp filter
 """
 

@@ -57,12 +57,11 @@ class QueryJob(Job):
     named_graphs: tuple[str, ...] | None = None
     union: bool = True
     max_rows: int = 100_000
-    gzip: bool = False
     spool: str = ""
     bindings: tuple[tuple[str, str], ...] = ()
     """(variable name, term in SPARQL syntax): the query's parameters, bound as pyoxigraph substitutions."""
     max_bytes: int = 0
-    """Largest answer, serialised, before gzip (0: any); a larger one is refused whole (AnswerTooLarge)."""
+    """Largest answer, serialised (0: any); a larger one is refused whole (AnswerTooLarge)."""
 
     def run(self, site: Site) -> Answer:
         from .reads import answer_query
@@ -80,7 +79,6 @@ class GraphReadJob(Job):
     graph: str | None
     version: str
     format: str = "TURTLE"
-    gzip: bool = False
     spool: str = ""
 
     def run(self, site: Site) -> Answer:
@@ -100,7 +98,6 @@ class DatasetReadJob(Job):
     version: str
     format: str = "N_QUADS"
     graph: str | None = None
-    gzip: bool = False
     spool: str = ""
 
     def run(self, site: Site) -> Answer:
@@ -166,6 +163,7 @@ class Answer:
     size: int
     rows: int | None
     encoding: str | None
+    """Content-Encoding of ``body``: None from an engine; the web layer sets it on the copy it compresses."""
     version: str
     remote: bool = False
     """Remote endpoints took part (SERVICE): it may change while the store does not, so it is never cached."""

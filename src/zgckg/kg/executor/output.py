@@ -1,5 +1,5 @@
-"""Where a worker writes an answer: memory first, a spool file when large, gzip on request, rows and bytes
-counted.
+"""Where a worker writes an answer: memory first, a spool file when large, rows and bytes counted. Workers
+never compress: Content-Encoding is the web layer's business.
 
 pyoxigraph's serialisers write to any object with ``write``; :class:`Sink` is that object. Counting rows
 from the bytes as they go by lets a result over the row limit stop early, without parsing it; counting the
@@ -8,9 +8,7 @@ bytes stops one over the answer byte limit as early.
 
 from __future__ import annotations
 
-import gzip
 import os
-import zlib
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,10 +17,6 @@ from ...errors import AnswerTooLarge, RowLimitExceeded
 
 INLINE_BYTES = 512 * 1024
 """Answers up to this size travel through the pipe; larger ones are written to a spool file."""
-GZIP_MIN_BYTES = 512
-"""Smaller bodies are sent uncompressed: gzip's header would eat the gain."""
-GZIP_LEVEL = 3
-"""Fast compression: the worker's CPU time is the query's latency."""
 
 
 class _Patterns:
@@ -91,21 +85,18 @@ class RowCounter:
 
 
 class Sink:
-    """A binary writer for pyoxigraph's serialisers: memory first, a spool file past INLINE_BYTES,
-    gzip on request, and a row count and the size (before gzip; ``max_bytes`` 0: any) checked against the
-    limits as the bytes go by. Whoever stops on a limit calls :meth:`discard`."""
+    """A binary writer for pyoxigraph's serialisers: memory first, a spool file past INLINE_BYTES, and a row
+    count and the size (``max_bytes`` 0: any) checked against the limits as the bytes go by. Whoever stops
+    on a limit calls :meth:`discard`."""
 
-    def __init__(self, spool: str, *, compress: bool, counter: RowCounter | None = None, max_rows: int = 0,
-                 max_bytes: int = 0):
+    def __init__(self, spool: str, *, counter: RowCounter | None = None, max_rows: int = 0, max_bytes: int = 0):
         self.spool = spool
-        self.compress = compress
         self.counter = counter
         self.max_rows = max_rows
         self.max_bytes = max_bytes
         self.raw_size = 0
         self._chunks: list[bytes] = []
         self._file = None
-        self._zip = None
 
     def write(self, chunk: bytes) -> int:
         chunk = bytes(chunk)
@@ -117,7 +108,7 @@ class Sink:
                 raise RowLimitExceeded(self.max_rows)
         self.raw_size += len(chunk)
         if self._file is not None:
-            self._file.write(self._zip.compress(chunk) if self._zip else chunk)
+            self._file.write(chunk)
         else:
             self._chunks.append(chunk)
             if self.raw_size > INLINE_BYTES:
@@ -129,24 +120,17 @@ class Sink:
 
     def _spill(self) -> None:
         self._file = open(self.spool, "wb")
-        if self.compress:
-            self._zip = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
         for chunk in self._chunks:
-            self._file.write(self._zip.compress(chunk) if self._zip else chunk)
+            self._file.write(chunk)
         self._chunks = []
 
-    def finish(self) -> tuple[bytes | None, str | None, int, str | None]:
-        """(body, spool path, size, encoding) of what was written."""
+    def finish(self) -> tuple[bytes | None, str | None, int]:
+        """(body, spool path, size) of what was written."""
         if self._file is not None:
-            if self._zip:
-                self._file.write(self._zip.flush())
             self._file.close()
-            return None, self.spool, os.path.getsize(self.spool), "gzip" if self._zip else None
+            return None, self.spool, os.path.getsize(self.spool)
         body = b"".join(self._chunks)
-        if self.compress and len(body) >= GZIP_MIN_BYTES:
-            packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
-            return (packed := packer.compress(body) + packer.flush()), None, len(packed), "gzip"
-        return body, None, len(body), None
+        return body, None, len(body)
 
     def discard(self) -> None:
         if self._file is not None:
@@ -154,11 +138,11 @@ class Sink:
         Path(self.spool).unlink(missing_ok=True)
 
 
-def exact_rows(body: bytes | None, spool: str | None, fmt: str, encoding: str | None) -> int:
+def exact_rows(body: bytes | None, spool: str | None, fmt: str) -> int:
     """Count rows by parsing the serialised result back (only needed when the cheap bounds disagree)."""
-    opened = (gzip.open if encoding else open)(spool, "rb") if spool else None
+    opened = open(spool, "rb") if spool else None
     try:
-        source = opened if opened is not None else (gzip.decompress(body) if encoding else body)
+        source = opened if opened is not None else body
         results = ox.parse_query_results(source, getattr(ox.QueryResultsFormat, fmt))
         return sum(1 for _ in results)
     finally:

@@ -131,10 +131,10 @@ def _answer_solutions(result, job: QueryJob, version: str) -> Answer:
     if fmt is None:
         raise NotAcceptable(kind)
     counter = RowCounter(fmt) if kind == "solutions" else None
-    sink = Sink(job.spool, compress=job.gzip, counter=counter, max_rows=job.max_rows, max_bytes=job.max_bytes)
+    sink = Sink(job.spool, counter=counter, max_rows=job.max_rows, max_bytes=job.max_bytes)
     try:
         result.serialize(sink, getattr(ox.QueryResultsFormat, fmt))
-        body, spool, size, encoding = sink.finish()
+        body, spool, size = sink.finish()
     except BaseException:
         sink.discard()
         raise
@@ -142,31 +142,30 @@ def _answer_solutions(result, job: QueryJob, version: str) -> Answer:
     if counter is not None:
         rows = counter.lower
         if counter.upper > job.max_rows:
-            rows = exact_rows(body, spool, fmt, encoding)
+            rows = exact_rows(body, spool, fmt)
             if rows > job.max_rows:
                 sink.discard()
                 raise RowLimitExceeded(job.max_rows)
-    return Answer(kind, fmt, body, spool, size, rows, encoding, version)
+    return Answer(kind, fmt, body, spool, size, rows, None, version)
 
 
 def _answer_graph(triples: Iterable[ox.Triple], job: QueryJob, version: str) -> Answer:
     if job.graph_format is None:
         raise NotAcceptable("graph")
-    return _graph_answer(_Capped(triples, job.max_rows), job.spool, job.gzip, job.graph_format, version,
-                         job.max_bytes)
+    return _graph_answer(_Capped(triples, job.max_rows), job.spool, job.graph_format, version, job.max_bytes)
 
 
-def _graph_answer(counted: "_Capped", spool_dir, gzip: bool, fmt: str, version: str, max_bytes: int = 0) -> Answer:
+def _graph_answer(counted: "_Capped", spool_dir, fmt: str, version: str, max_bytes: int = 0) -> Answer:
     """Triples serialised completely (spooled if large) before anything is sent, so the status is known;
     ``max_bytes`` bounds a query's answer, not a graph read (0: any)."""
-    sink = Sink(spool_dir, compress=gzip, max_bytes=max_bytes)
+    sink = Sink(spool_dir, max_bytes=max_bytes)
     try:
         _serialize_triples(counted, sink, fmt)
-        body, spool, size, encoding = sink.finish()
+        body, spool, size = sink.finish()
     except BaseException:
         sink.discard()
         raise
-    return Answer("graph", fmt, body, spool, size, counted.count, encoding, version)
+    return Answer("graph", fmt, body, spool, size, counted.count, None, version)
 
 
 class _Capped:
@@ -198,7 +197,7 @@ def answer_graph_read(store: ox.Store, job: GraphReadJob, version: str) -> Answe
         if job.graph is not None and not store.contains_named_graph(node):
             raise GraphNotFound(job.graph)
         triples = (q.triple for q in store.quads_for_pattern(None, None, None, node))
-        return _graph_answer(_Capped(triples, None), job.spool, job.gzip, job.format, version)
+        return _graph_answer(_Capped(triples, None), job.spool, job.format, version)
     except (OSError, RuntimeError) as exc:  # the storage: nothing about the request (its IRI was checked)
         raise engine_failed("graph read", exc) from None
 
@@ -214,15 +213,15 @@ def answer_dataset_read(store: ox.Store, job: DatasetReadJob, version: str) -> A
         else:
             items = _distinct(q.triple for q in quads)
         counted = _Capped(items, None)
-        sink = Sink(job.spool, compress=job.gzip)
+        sink = Sink(job.spool)
         try:
             prefixes = PREFIXES if job.format in _PREFIXED_FORMATS else None
             ox.serialize(counted, sink, getattr(ox.RdfFormat, job.format), prefixes=prefixes)
-            body, spool, size, encoding = sink.finish()
+            body, spool, size = sink.finish()
         except BaseException:
             sink.discard()
             raise
-        return Answer("graph", job.format, body, spool, size, counted.count, encoding, version)
+        return Answer("graph", job.format, body, spool, size, counted.count, None, version)
     except (OSError, RuntimeError) as exc:
         raise engine_failed("dataset read", exc) from None
 
