@@ -375,9 +375,9 @@ def test_planned_area_grows_from_100_to_174_06_square_kilometres(store):
 def test_development_stages_in_order(store):
     found = rows(store, "development-stages")
     assert [(r["position"], r["stageZh"], r["emphasisZh"], r["previousZh"]) for r in found] == [
-        (1, "1.0 版", "企业服务", None),
-        (2, "2.0 版", "协同创新", "1.0 版"),
-        (3, "3.0 版", "创新生态建设和产业组织培育", "2.0 版"),
+        (1, "海淀园 1.0 版", "企业服务", None),
+        (2, "海淀园 2.0 版", "协同创新", "海淀园 1.0 版"),
+        (3, "海淀园 3.0 版", "创新生态建设和产业组织培育", "海淀园 2.0 版"),
     ]
 
 

@@ -12,7 +12,7 @@ import re
 import warnings
 import xml.sax
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -30,17 +30,29 @@ _OX_LOCATION = re.compile(r"^Parser error (?:at|between) [^:]*: ")
 _OX_SUFFIX = re.compile(r" \([^()]*, line \d+\)$")
 
 
+VOCABULARIES = "vocabularies"
+"""The folder, inside the ontology folder, of excerpts of the vocabularies the ontology aligns to."""
+
+
 @dataclass(frozen=True)
 class Sources:
-    """The parsed input of a build: ontology files, data files and the SHACL shapes file, each by path."""
+    """The parsed input of a build: ontology files, data files and the SHACL shapes file, each by path, and
+    the excerpts of other vocabularies the reasoner needs."""
 
     ontology_files: Mapping[Path, rdflib.Graph]
     data_files: Mapping[Path, rdflib.Graph]
     shapes_file: Path | None
+    vocabulary_files: Mapping[Path, rdflib.Graph] = field(default_factory=dict)
 
     def ontology(self) -> rdflib.Graph:
-        """The union of the ontology files (the shapes are not part of it)."""
+        """The union of the ontology files (the shapes are not part of it, nor the vocabulary excerpts)."""
         return union(self.ontology_files.values())
+
+    def for_reasoning(self) -> rdflib.Graph:
+        """The ontology plus the excerpts of the vocabularies it aligns to (ORG's transitive
+        sub-organisation …): what the reasoner reads. The excerpts are other vocabularies' axioms, so they
+        are not published as part of our ontology."""
+        return union([*self.ontology_files.values(), *self.vocabulary_files.values()])
 
     def data(self) -> rdflib.Graph:
         """The union of the data files."""
@@ -48,13 +60,15 @@ class Sources:
 
 
 def load_sources(config: Config) -> Sources:
-    """Parse ``ontology/*.ttl`` (except the shapes) and ``data/turtle/*.ttl``; the first syntax error stops it."""
+    """Parse ``ontology/*.ttl`` (except the shapes), ``ontology/vocabularies/*.ttl`` and ``data/turtle/*.ttl``;
+    the first syntax error stops it."""
     shapes = config.shapes_file
     ontology_paths = [p for p in turtle_files(config.ontology_dir) if p != shapes]
     return Sources(
         ontology_files={p: parse_file(p) for p in ontology_paths},
         data_files={p: parse_file(p) for p in turtle_files(config.data_dir)},
         shapes_file=shapes if shapes.is_file() else None,
+        vocabulary_files={p: parse_file(p) for p in turtle_files(config.ontology_dir / VOCABULARIES)},
     )
 
 
