@@ -37,6 +37,10 @@ OBS_VALUE = URIRef(PREFIXES["sdmx-measure"] + "obsValue")
 UNIT_MEASURE = URIRef(PREFIXES["sdmx-attribute"] + "unitMeasure")
 UNIT_MULT = URIRef(PREFIXES["sdmx-attribute"] + "unitMult")
 DATASET = ZG["dataset/haidian-report-figures"]
+CODES = {ZG["code/total"], ZG["code/not-applicable"]}
+"""The values of a dimension that does not apply (SDMX _Z) or is not broken down (SDMX _T)."""
+DIMENSIONS = (ZGO.about, ZGO.measure, ZGO.refPeriod, ZGO.industry, ZGO.counts, ZGO.population, ZGO.programme,
+              ZGO.shareOf)
 
 # What each unit word implies (the brief's table; 第 is a rank, a plain number).
 UNIT_OF_WORD = {
@@ -51,7 +55,7 @@ UNIT_OF_WORD = {
 }
 QUALIFIER_OF_WORD = {
     "近": "nearly", "接近": "nearly", "余": "more-than", "多": "more-than",
-    "约": "about", "左右": "about", "以上": "at-least", "强": "at-least",
+    "约": "about", "左右": "about", "以上": "at-least", "强": "more-than",
 }
 
 
@@ -78,14 +82,21 @@ def observations(g: rdflib.Graph) -> list[URIRef]:
     return sorted(g.subjects(RDF.type, ZGO.Observation))
 
 
-def one(g: rdflib.Graph, s, p):
-    values = list(g.objects(s, p))
+def one(g: rdflib.Graph, s, p, *, kind=None):
+    values = [o for o in g.objects(s, p) if kind is None or (o, RDF.type, kind) in g]
     assert len(values) == 1, f"{s} has {len(values)} values of {p}: {values}"
     return values[0]
 
 
 def span(g: rdflib.Graph, evidence) -> tuple[int, int]:
-    return int(one(g, evidence, OA.start)), int(one(g, evidence, OA.end))
+    """The evidence's offsets, read from its oa:TextPositionSelector."""
+    position = one(g, evidence, OA.hasSelector, kind=OA.TextPositionSelector)
+    return int(one(g, position, OA.start)), int(one(g, position, OA.end))
+
+
+def exact(g: rdflib.Graph, evidence) -> str:
+    """The evidence's quote, read from its oa:TextQuoteSelector."""
+    return str(one(g, one(g, evidence, OA.hasSelector, kind=OA.TextQuoteSelector), OA.exact))
 
 
 def covering(g: rdflib.Graph, start: int, end: int) -> list[URIRef]:
@@ -310,7 +321,8 @@ def test_observation_is_complete(graph, obs):
     assert one(graph, obs, QB.dataSet) == DATASET
     assert one(graph, obs, OBS_VALUE).datatype in {XSD.integer, XSD.decimal}
     assert isinstance(one(graph, obs, UNIT_MEASURE), URIRef)
-    assert one(graph, obs, ZGO.refPeriod).datatype in {XSD.gYear, XSD.date}
+    assert one(graph, obs, ZGO.refPeriod).datatype == XSD.gYear
+    assert all(list(graph.objects(obs, dimension)) for dimension in DIMENSIONS), "a value for every dimension"
     assert (one(graph, obs, ZGO.measure), SKOS.inScheme, ZG["scheme/measure"]) in graph
     assert isinstance(one(graph, obs, ZGO.about), URIRef)
     assert (one(graph, obs, ZGO.periodBasis), SKOS.inScheme, ZG["scheme/period-basis"]) in graph
@@ -326,9 +338,12 @@ def measure_group(g: rdflib.Graph, obs) -> str:
 def test_share_names_its_whole_and_lies_within_0_and_100(graph, obs):
     unit, group = one(graph, obs, UNIT_MEASURE), measure_group(graph, obs)
     assert (unit == UNIT.PERCENT) == (group in {"share", "rate"}), slug(obs)
+    whole = one(graph, obs, ZGO.shareOf)
     if group == "share":
         assert 0 <= one(graph, obs, OBS_VALUE).toPython() <= 100
-        assert isinstance(one(graph, obs, ZGO.shareOf), URIRef)
+        assert whole not in CODES and not str(whole).startswith(INSTANCES + "obs/"), "the whole is a place or body"
+    else:
+        assert whole == ZG["code/not-applicable"], slug(obs)
     if group == "rate":
         assert (one(graph, obs, ZGO.measure), RDF.type, ZGO.RateMeasure) in graph
 
@@ -338,7 +353,8 @@ def test_count_says_what_it_counts(world, obs):
     """A count names a concept it counts: a zg:counted/… concept, or a kind the entity files define."""
     if measure_group(world, obs) == "count":
         assert one(world, obs, UNIT_MEASURE) == UNIT.NUM
-        assert list(world.objects(one(world, obs, ZGO.counts), SKOS.inScheme)), slug(obs)
+        counted = one(world, obs, ZGO.counts)
+        assert counted not in CODES and (counted, SKOS.inScheme, ZG["scheme/counted"]) in world, slug(obs)
 
 
 @pytest.mark.parametrize("obs", OBSERVATIONS, ids=[slug(o) for o in OBSERVATIONS])
@@ -346,7 +362,7 @@ def test_evidence_quotes_the_report_exactly_within_one_sentence(graph, obs):
     evidence = one(graph, obs, ZGO.evidence)
     start, end = span(graph, evidence)
     sentence = REPORT.sentence_at(start)
-    assert str(one(graph, evidence, OA.exact)) == TEXT[start:end]
+    assert exact(graph, evidence) == TEXT[start:end]
     assert end <= sentence.end
     assert one(graph, evidence, ZGO.sentence) == URIRef(sentence.iri)
     assert evidence == ZG[f"ev/{sentence.id}-f-{slug(obs)}"]
@@ -360,13 +376,13 @@ AS_OF_NOW = ("截至目前", "目前", "近年来", "近期", "两年来")
 def test_period_follows_what_the_report_says(graph, obs):
     period, basis = one(graph, obs, ZGO.refPeriod), one(graph, obs, ZGO.periodBasis)
     evidence = one(graph, obs, ZGO.evidence)
-    quote, sentence = str(one(graph, evidence, OA.exact)), REPORT.sentence_at(span(graph, evidence)[0]).text
+    quote, sentence = exact(graph, evidence), REPORT.sentence_at(span(graph, evidence)[0]).text
     basis = str(basis).rsplit("/", 1)[-1]
+    assert period.datatype == XSD.gYear, "one representation of periods: the year"
+    as_of = list(graph.objects(obs, ZGO.asOfDate))
     if basis == "stated":
-        if "截至 2016 年底" in sentence:
-            assert period == Literal("2016-12-31", datatype=XSD.date)
-        else:
-            assert period == Literal(str(period), datatype=XSD.gYear) and f"{period}" in sentence.replace(" ", "")
+        assert f"{period}" in sentence.replace(" ", "")
+        assert as_of == ([Literal(f"{period}-12-31", datatype=XSD.date)] if "截至 2016 年底" in sentence else [])
     elif basis in {"report-date", "unstated"}:
         assert period == Literal("2017", datatype=XSD.gYear)
         assert "2016" not in quote, "a figure whose quote gives its year takes that year"
@@ -384,14 +400,8 @@ def test_period_follows_what_the_report_says(graph, obs):
     assert durations == (["P2Y"] if "两年来" in quote else [])
 
 
-def test_no_two_observations_share_every_dimension_and_qualifying_attribute(graph):
-    keys = [
-        tuple(frozenset(graph.objects(obs, p)) for p in (
-            ZGO.about, ZGO.measure, ZGO.refPeriod, ZGO.industry, ZGO.counts, ZGO.population,
-            ZGO.programme, ZGO.shareOf, ZGO.comparedWith,
-        ))
-        for obs in OBSERVATIONS
-    ]
+def test_no_two_observations_share_every_dimension(graph):
+    keys = [tuple(frozenset(graph.objects(obs, p)) for p in DIMENSIONS) for obs in OBSERVATIONS]
     assert [k for k, n in Counter(keys).items() if n > 1] == []
 
 
@@ -407,16 +417,18 @@ def amount(g: rdflib.Graph, obs) -> Decimal:
     ],
     ids=["mobile-internet-51", "new-energy-13"],
 )
-def test_a_share_of_an_observation_agrees_with_the_amounts(graph, part, whole, share):
-    obs = lambda s: ZG[f"obs/{s}"]  # noqa: E731
-    assert one(graph, obs(share), ZGO.shareOf) == obs(whole)
+def test_a_share_agrees_with_the_amounts_of_part_and_whole(graph, part, whole, share):
+    """The whole is the place; its figure is the observation about that place, in that year, not broken down."""
+    obs = lambda s: ZG[f"obs/{s}"]
+    assert one(graph, obs(share), ZGO.shareOf) == one(graph, obs(whole), ZGO.about)
+    assert one(graph, obs(whole), ZGO.industry) == ZG["code/total"]
     computed = amount(graph, obs(part)) / amount(graph, obs(whole)) * 100
     assert abs(computed - Decimal(str(one(graph, obs(share), OBS_VALUE)))) < 1
 
 
 # Read off the report, not the Turtle: (observation, value, unit, unitMult, qualifier, other facts).
 SPOT_CHECKS = [
-    ("national-high-tech-enterprises-2016", "7578", UNIT.NUM, None, None, {ZGO.refPeriod: Literal("2016-12-31", datatype=XSD.date)}),
+    ("national-high-tech-enterprises-2016", "7578", UNIT.NUM, None, None, {ZGO.refPeriod: Literal("2016", datatype=XSD.gYear), ZGO.asOfDate: Literal("2016-12-31", datatype=XSD.date)}),
     ("national-high-tech-enterprises-share-of-beijing-2016", "47.4", UNIT.PERCENT, None, None, {ZGO.shareOf: ZG.beijing}),
     ("high-tech-enterprises-2016", "1", UNIT.NUM, 4, "nearly", {ZGO.writtenAs: Literal("万")}),
     ("total-revenue-2016", "1.84", CUR.CNY, 12, None, {ZGO.refPeriod: Literal("2016", datatype=XSD.gYear)}),
@@ -428,7 +440,11 @@ SPOT_CHECKS = [
     ("district-gdp-rank-2016", "1", UNIT.NUM, None, None, {ZGO.about: ZG["haidian-district"]}),
     ("district-hpe-enterprises-share-of-beijing-2016", "40", UNIT.PERCENT, None, "at-least", {ZGO.writtenAs: Literal("四成")}),
     ("cloud-infrastructure-share-of-china", "33.33", UNIT.PERCENT, None, "nearly", {ZGO.shareOf: ZG.china, ZGO.writtenAs: Literal("1/3")}),
-    ("ic-design-revenue-share-of-china", "10", UNIT.PERCENT, None, "at-least", {ZGO.industry: ZG["industry/ic-design"]}),
+    ("ic-design-revenue-share-of-china", "10", UNIT.PERCENT, None, "more-than", {ZGO.industry: ZG["industry/ic-design"]}),
+    ("collaborative-innovation-investment-attracted", "7.5", CUR.CNY, 8, None, {ZGO.about: ZG["collaborative-innovation-community"], ZGO.interpreted: Literal(True)}),
+    ("collaborative-innovation-projects", "134", UNIT.NUM, None, None, {ZGO.about: ZG["collaborative-innovation-community"], ZGO.interpreted: Literal(True)}),
+    ("new-economy-enterprises-share", "73", UNIT.PERCENT, None, None, {ZGO.citedSource: ZG["haidian-district-study"]}),
+    ("new-economy-revenue-share", "76", UNIT.PERCENT, None, None, {ZGO.citedSource: ZG["haidian-district-study"], ZGO.shareOf: ZG["haidian-park"]}),
     ("beidou-output-share-of-demonstration-zone", "50", UNIT.PERCENT, None, "about", {ZGO.writtenAs: Literal("一半")}),
     ("district-new-tech-enterprises-2016", "1.75", UNIT.NUM, 4, None, {ZGO.closeTo: ZG["silicon-valley"]}),
     ("district-unicorns-valuation-2016", "1500", CUR.USD, 8, "nearly", {}),
@@ -461,18 +477,23 @@ def test_qualifier_scheme_has_exactly_the_four_hedges(graph):
     assert all((q, RDF.type, ZGO.Qualifier) in graph for q in members)
 
 
-@pytest.mark.parametrize("scheme", ["measure", "qualifier", "counted", "period-basis"])
-def test_every_concept_has_one_chinese_and_one_english_label(graph, scheme):
-    for concept in graph.subjects(SKOS.inScheme, ZG[f"scheme/{scheme}"]):
-        languages = sorted(label.language for label in graph.objects(concept, RDFS.label))
+@pytest.mark.parametrize("scheme", ["measure", "qualifier", "counted", "period-basis", "code"])
+def test_every_concept_has_one_chinese_and_one_english_label(world, scheme):
+    for concept in world.subjects(SKOS.inScheme, ZG[f"scheme/{scheme}"]):
+        languages = sorted(label.language for label in world.objects(concept, RDFS.label))
         assert languages == ["en", "zh"], concept
 
 
-def test_counted_concepts_quote_the_report(graph):
-    for concept in graph.subjects(SKOS.inScheme, ZG["scheme/counted"]):
-        evidence = one(graph, concept, ZGO.evidence)
-        start, end = span(graph, evidence)
-        assert str(one(graph, evidence, OA.exact)) == TEXT[start:end]
+def test_counted_concepts_quote_the_report(world):
+    """Every counted concept is named in the report, but the two codes of a dimension with no value of its
+    own (curated, with their reason)."""
+    for concept in world.subjects(SKOS.inScheme, ZG["scheme/counted"]):
+        if concept in CODES:
+            assert (concept, ZGO.curated, Literal(True)) in world and (concept, RDFS.comment, None) in world
+            continue
+        evidence = one(world, concept, ZGO.mentionedAt)
+        start, end = span(world, evidence)
+        assert exact(world, evidence) == TEXT[start:end]
 
 
 def test_every_measure_is_used_or_groups_used_measures(graph):
@@ -485,6 +506,7 @@ def test_everything_an_observation_points_to_is_described_with_both_labels(world
     properties = (
         ZGO.about, ZGO.shareOf, ZGO.industry, ZGO.counts, ZGO.population, ZGO.programme,
         ZGO.comparedWith, ZGO.closeTo, ZGO.higherThan, ZGO.measure, ZGO.qualifier, ZGO.periodBasis,
+        ZGO.citedSource,
     )
     targets = {o for obs in OBSERVATIONS for p in properties for o in world.objects(obs, p)}
     for target in targets:
@@ -500,6 +522,6 @@ def test_every_property_of_an_observation_is_a_component_of_the_structure(world)
         for kind in (QB.dimension, QB.measure, QB.attribute)
         for prop in world.objects(spec, kind)
     }
-    bookkeeping = {RDF.type, RDFS.label, QB.dataSet, ZGO.evidence}
+    bookkeeping = {RDF.type, RDFS.label, RDFS.comment, ZGO.interpreted, QB.dataSet, ZGO.evidence}
     used = {p for obs in OBSERVATIONS for p in world.predicates(obs)} - bookkeeping
     assert used <= components, used - components

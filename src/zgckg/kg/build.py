@@ -32,6 +32,7 @@ import rdflib
 from ..config import Config
 from ..errors import DataError, StoreError, ValidationFailed, Violation
 from ..namespaces import BUILT_GRAPHS, GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_USER, shorten
+from .figure_values import with_figure_values
 from .inputs import (
     Sources,
     display_path,
@@ -120,12 +121,12 @@ def prepare(config: Config, timer: StageTimer, reasoner: Reasoner = infer_with_r
     with timer.stage("parse"):
         sources, report, shapes = parse_inputs(config)
         ontology = sources.ontology()
-        asserted = sources.data() + report_graph(report)
+        asserted = with_figure_values(sources.data() + report_graph(report))
         asserted += annotations(asserted)
     with timer.stage("validate"):
         _raise_if_any(check(sources, report, shapes))
     with timer.stage("reason"):
-        inferred = reasoner(ontology, asserted)
+        inferred = reasoner(sources.for_reasoning(), asserted)
     return Prepared(ontology, asserted, inferred)
 
 

@@ -7,8 +7,12 @@ attributes and evidence, then the labels of everything they mention), once per s
 measure and its observations, ``dashboard(engine)`` the park's three groups: its shares of Beijing ranked,
 revenue by industry, and the planned area over time.
 
-Each ``Observation`` is a :class:`~.description.Figure`, so units and base values are worked out in one
-place (``Figure.unit_words``, ``Figure.base_value``).
+Each ``Observation`` is a :class:`~.description.Figure`, so units are worked out in one place
+(``Figure.unit_words``); the value in base units that charts sort by is the one the build materialised
+(``zgo:valueInBaseUnit``), so the page and a SPARQL ``ORDER BY`` always agree.
+
+The Data Cube gives every observation a value for every dimension; ``zg:code/total`` (no breakdown) and
+``zg:code/not-applicable`` are read here as "none", so a figure with no industry or no whole has neither.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ MEASURE_SPACE = INSTANCES + "measure/"
 """Measures of this dataset have IRIs ``MEASURE_SPACE + slug``; the slug names the measure's page."""
 QUALIFIER_SPACE = INSTANCES + "qualifier/"
 PERIOD_BASIS_SPACE = INSTANCES + "period-basis/"
+CODE_SPACE = INSTANCES + "code/"
+"""The codes of a dimension with no value of its own (SDMX _T and _Z)."""
 PARK = INSTANCES + "haidian-park"
 BEIJING = INSTANCES + "beijing"
 TOTAL_REVENUE = MEASURE_SPACE + "total-revenue"
@@ -37,8 +43,8 @@ PERCENT = PREFIXES["unit"] + "PERCENT"
 
 HEDGE_DIRECTION = {
     QUALIFIER_SPACE + "nearly": "below",     # 近, 接近: close to the figure, under it
-    QUALIFIER_SPACE + "more-than": "above",  # 余, 多, 超
-    QUALIFIER_SPACE + "at-least": "above",   # 以上, 强
+    QUALIFIER_SPACE + "more-than": "above",  # 余, 多, 超, 强
+    QUALIFIER_SPACE + "at-least": "above",   # 以上
     QUALIFIER_SPACE + "about": "around",     # 约, 左右
 }
 """Where the true value lies, from the figure as written; a qualifier not listed here is taken as 'around'."""
@@ -64,11 +70,13 @@ class Observation(Figure):
     share_of_labels: dict[str, str] = field(default_factory=dict)
     industry: str | None = None
     industry_labels: dict[str, str] = field(default_factory=dict)
+    base_in_store: str | None = None
+    """``zgo:valueInBaseUnit`` as the build computed it (None in a store built before it was)."""
 
     @property
     def number(self) -> Decimal | None:
         """The value in base units as a number (for sorting and charting)."""
-        base = self.base_value
+        base = self.base_in_store if self.base_in_store is not None else self.base_value
         return Decimal(base) if base is not None else None
 
     @property
@@ -119,7 +127,7 @@ class Figures:
 @dataclass(frozen=True)
 class Dashboard:
     shares: tuple[Observation, ...]
-    """Shares of Beijing (``zgo:shareOf zg:beijing``, or of an observation about Beijing), largest first."""
+    """Shares of Beijing (``zgo:shareOf zg:beijing``), largest first."""
     revenue: tuple[Observation, ...]
     """The park's total revenue by industry, highest first."""
     planned_area: tuple[Observation, ...]
@@ -129,7 +137,7 @@ class Dashboard:
 
 _OBSERVATIONS = """
 SELECT DISTINCT ?obs ?value ?unit ?mult ?qualifier ?period ?basis ?measure ?about ?shareOf ?industry ?writtenAs
-       ?ev ?quote ?start ?end ?sentence
+       ?base ?ev ?quote ?start ?end ?sentence
 WHERE {
   ?obs a zgo:Observation ; sdmx-measure:obsValue ?value .
   OPTIONAL { ?obs sdmx-attribute:unitMeasure ?unit }
@@ -139,9 +147,10 @@ WHERE {
   OPTIONAL { ?obs zgo:periodBasis ?basis }
   OPTIONAL { ?obs zgo:measure ?measure }
   OPTIONAL { ?obs zgo:about ?about }
-  OPTIONAL { ?obs zgo:shareOf ?shareOf }
-  OPTIONAL { ?obs zgo:industry ?industry }
+  OPTIONAL { ?obs zgo:shareOf ?shareOf FILTER(!STRSTARTS(STR(?shareOf), "CODES")) }
+  OPTIONAL { ?obs zgo:industry ?industry FILTER(!STRSTARTS(STR(?industry), "CODES")) }
   OPTIONAL { ?obs zgo:writtenAs ?writtenAs }
+  OPTIONAL { ?obs zgo:valueInBaseUnit ?base }
   OPTIONAL {
     ?obs zgo:evidence ?ev .
     OPTIONAL { ?ev oa:hasSelector/oa:exact ?quote }
@@ -149,7 +158,7 @@ WHERE {
     OPTIONAL { ?ev oa:hasSelector/oa:end ?end }
     OPTIONAL { ?ev zgo:sentence ?sentence }
   }
-}"""
+}""".replace("CODES", CODE_SPACE)
 """One row per observation and evidence record (a term given twice gives more rows; the first is kept)."""
 
 _LABELS = """
@@ -202,16 +211,10 @@ def dashboard(engine: Engine) -> Dashboard:
 
 
 def _dashboard(found: Figures) -> Dashboard:
-    by_iri = found.by_iri()
-
-    def of_beijing(o: Observation) -> bool:
-        whole = o.share_of
-        return whole == BEIJING or (whole in by_iri and by_iri[whole].about == BEIJING)
-
     def number(o: Observation) -> Decimal:
         return o.number if o.number is not None else Decimal(0)
 
-    shares = sorted((o for o in found.observations if o.unit == PERCENT and o.share_of and of_beijing(o)),
+    shares = sorted((o for o in found.observations if o.unit == PERCENT and o.share_of == BEIJING),
                     key=lambda o: (-number(o), o.iri))
     revenue = sorted((o for o in found.observations
                       if o.measure == TOTAL_REVENUE and o.about == PARK and o.industry),
@@ -305,6 +308,7 @@ def _observation(iri: str, rows: list[Row], labels: dict[str, dict[str, str]],
         hedge=_hedge(qualifier, labels, alt, ordered), period_basis=basis, period_basis_labels=named(basis),
         measure_labels=named(measure_iri), about=about, about_labels=named(about),
         share_of_labels=named(share_of), industry=industry, industry_labels=named(industry),
+        base_in_store=one("base"),
     )
 
 
