@@ -1,6 +1,6 @@
 """Every number in the report is either an observation in data/turtle/statistics.ttl or a listed exclusion.
 
-The extractor (figures.py beside this file) is checked on small strings first; then every figure it finds in the report
+The extractor (zgckg.kg.figures) is checked on small strings first; then every figure it finds in the report
 must be the value of an observation whose evidence covers it, with the unit its unit word implies and the
 qualifier its hedge implies; every observation must quote a figure of its value; and every observation must
 be complete (unit, period, measure, about; shares name their whole and lie within 0–100).
@@ -17,7 +17,7 @@ import rdflib
 from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from figures import EXCLUSIONS, chinese_integer, excluded, extract_figures, figures_to_encode, quote_spans
+from zgckg.kg.figures import EXCLUSIONS, chinese_integer, excluded, extract_figures, figures_to_encode, quote_spans
 from zgckg.kg.report import Report
 from zgckg.namespaces import INSTANCES, ONTOLOGY, PREFIXES
 

@@ -32,6 +32,8 @@ import rdflib
 from ..config import Config
 from ..errors import DataError, StoreError, ValidationFailed, Violation
 from ..namespaces import BUILT_GRAPHS, GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_USER, shorten
+from .cube import cube_violations
+from .figure_inventory import inventory_violations
 from .figure_values import with_figure_values
 from .inputs import (
     Sources,
@@ -131,10 +133,18 @@ def prepare(config: Config, timer: StageTimer, reasoner: Reasoner = infer_with_r
 
 
 def check(sources: Sources, report: Report, shapes: rdflib.Graph | None) -> list[Violation]:
-    """SHACL shapes and provenance quotes, file by file."""
-    from .validate import validate  # pyshacl is heavy; only commands that validate pay for it
+    """SHACL shapes and provenance quotes, file by file; then what only the whole data can show: the figure
+    inventory (every number of the report an observation, none invented) and the Data Cube integrity
+    constraints."""
+    from .validate import Locator, project_root, relative_name, validate  # pyshacl is heavy: validating pays
 
-    return [*validate(sources.ontology(), sources.data_files, report, shapes), *ill_typed(sources)]
+    found = [*validate(sources.ontology(), sources.data_files, report, shapes), *ill_typed(sources)]
+    data = sources.data()
+    locator = Locator(sources.data_files, project_root(report))
+    found += inventory_violations(data, report, report_file=relative_name(report.path, project_root(report)),
+                                  locate=lambda node: locator.file_of(rdflib.URIRef(node)))
+    found += cube_violations(sources.ontology() + data, locate=lambda iri: locator.file_of(rdflib.URIRef(iri)))
+    return found
 
 
 def ill_typed(sources: Sources) -> Iterator[Violation]:

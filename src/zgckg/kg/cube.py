@@ -24,6 +24,7 @@ has such a list (this project's has none).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -240,25 +241,29 @@ def hierarchical_constraints(store: ox.Store) -> list[Constraint]:
     return constraints
 
 
-def cube_violations(data: rdflib.Graph | ox.Store, *, sample: int = SAMPLE) -> list[Violation]:
+def cube_violations(data: rdflib.Graph | ox.Store, *, sample: int = SAMPLE,
+                    locate: Callable[[str], str | None] = lambda iri: None) -> list[Violation]:
     """Every Data Cube integrity constraint that fails on ``data`` after normalisation, in IC order.
 
     ``data`` is one rdflib graph holding the ontology and the asserted data, or a built store (its
     ontology and asserted graphs are read, never the inferred one). Each failing constraint gives one
-    violation whose focus names up to ``sample`` offending nodes (or pairs of nodes)."""
+    violation whose focus names up to ``sample`` offending nodes (or pairs of nodes), and whose file is
+    where ``locate`` finds the first of them."""
     store = normalised(data)
     violations = []
     for constraint in (*CONSTRAINTS, *hierarchical_constraints(store)):
-        offenders = offending(store, constraint, sample)
-        if offenders:
-            violations.append(Violation(None, "; ".join(offenders), f"{constraint.id}: {constraint.title}"))
+        rows = offending(store, constraint, sample)
+        if rows:
+            first = next((t.value for t in rows[0] if isinstance(t, ox.NamedNode)), None)
+            focus = "; ".join(", ".join(_short(t) for t in row) for row in rows)
+            violations.append(Violation(locate(first) if first else None, focus, f"{constraint.id}: {constraint.title}"))
     return violations
 
 
-def offending(store: ox.Store, constraint: Constraint, sample: int) -> list[str]:
-    """Up to ``sample`` rows of nodes breaking ``constraint``, each written ``a, b``."""
+def offending(store: ox.Store, constraint: Constraint, sample: int) -> list[list]:
+    """Up to ``sample`` rows of the nodes breaking ``constraint``."""
     rows = store.query(constraint.select(sample))
-    return [", ".join(_short(row[v]) for v in constraint.focus if row[v] is not None) for row in rows]
+    return [[row[v] for v in constraint.focus if row[v] is not None] for row in rows]
 
 
 def normalised(data: rdflib.Graph | ox.Store) -> ox.Store:

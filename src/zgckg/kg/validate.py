@@ -70,7 +70,7 @@ def validate(
     ``root`` (by default the project checkout the report lies in, ``<root>/data/source/…``).
     """
     files = dict(sorted(files.items()))
-    locator = Locator(files, root or Path(report.path).resolve().parents[2])
+    locator = Locator(files, root or project_root(report))
     sentences = report_graph(report)
     data = rdflib.Graph()
     for graph in [*files.values(), sentences]:
@@ -84,6 +84,11 @@ def validate(
         *disjointness_violations(locator.names, files, sentences, ontology),
     ]
     return sorted(unique(found), key=lambda v: (v.file or "", v.focus, v.path or "", v.message))
+
+
+def project_root(report: Report) -> Path:
+    """The checkout the report lies in (``<root>/data/source/…``): data file names are given relative to it."""
+    return Path(report.path).resolve().parents[2]
 
 
 def unique(violations: Iterable[Violation]) -> list[Violation]:
