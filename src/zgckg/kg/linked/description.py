@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from ...namespaces import GRAPH_INFERRED, OA, ONTOLOGY, PREFIXES, RDF, RDFS, shorten
+from ...namespaces import GRAPH_INFERRED, INSTANCES, OA, ONTOLOGY, PREFIXES, RDF, RDFS, shorten
 from .select import PerVersion, Term, bindings, iri_ref
 
 if TYPE_CHECKING:
@@ -37,6 +37,8 @@ SCHEMA = PREFIXES["schema"]
 LABEL, ALT_LABEL, PREF_LABEL, COMMENT, TYPE = RDFS + "label", SKOS + "altLabel", SKOS + "prefLabel", RDFS + "comment", RDF + "type"
 EVIDENCE, CURATED, ABOUT, SENTENCE = ONTOLOGY + "evidence", ONTOLOGY + "curated", ONTOLOGY + "about", ONTOLOGY + "sentence"
 MENTIONED_AT, SELECTOR = ONTOLOGY + "mentionedAt", OA + "hasSelector"
+CODES = INSTANCES + "code/"
+"""The Data Cube's codes for a dimension that does not apply (not a share, no industry …)."""
 STATEMENT_PARTS = {RDF + "subject", RDF + "predicate", RDF + "object"}
 
 # Shown on their own (names, types, notes, evidence) rather than as relations.
@@ -361,6 +363,10 @@ def _figure(node, values, first, evidence_of, labels) -> Figure:
     for term in values(node, LABEL):
         own.setdefault(term.lang or "", term.value)
     labels.setdefault(node, own)
+    share_of = one(ONTOLOGY + "shareOf")
+    if share_of is not None and share_of.startswith(CODES):  # "not a share" is a code, not a whole
+        share_of = None
+    # a stock figure (截至 2016 年底) is shown as of its date; its period, the year, is the cube's key
+    period = one(ONTOLOGY + "asOfDate") or one(ONTOLOGY + "refPeriod")
     return Figure(node, own, one(SDMX_MEASURE + "obsValue"), one(SDMX_ATTRIBUTE + "unitMeasure"), mult,
-                  one(ONTOLOGY + "qualifier"), one(ONTOLOGY + "refPeriod"), one(ONTOLOGY + "shareOf"),
-                  one(ONTOLOGY + "measure"), evidence_of(node))
+                  one(ONTOLOGY + "qualifier"), period, share_of, one(ONTOLOGY + "measure"), evidence_of(node))
