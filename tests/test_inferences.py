@@ -35,7 +35,7 @@ SDMX_REF_PERIOD = URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPer
 # Classes of the things the report talks about. Records about the report (statements, observations,
 # evidence, sentences, documents) are none of these.
 REAL_WORLD = (ZGO.Place, ZGO.Organisation, ZGO.Person, ZGO.PersonGroup, ZGO.DevelopmentStage, ZGO.Fund, ZGO.Policy,
-              ZGO.TalentProgramme, ZGO.StrategicPositioning, SKOS.Concept)
+              ZGO.TalentProgramme, ZGO.StrategicPositioning, ZGO.Study, SKOS.Concept)
 RECORDS = (RDF.Statement, ZGO.Observation, QB.Observation, ZGO.Evidence, ZGO.Sentence)
 
 
@@ -165,8 +165,9 @@ CLASSES: dict[URIRef, tuple[str, Callable[[Graphs, rdflib.term.Node], bool]]] = 
     SKOS.Concept: ("industries, economic models, platform kinds, measures, qualifiers …",
                    lambda g, n: g.is_a(n, SKOS.Concept)),
     QB.Observation: ("our observations", lambda g, n: g.is_a(n, ZGO.Observation)),
-    PROV.Entity: ("evidence records, sentences and documents, never a thing the report talks about",
-                  lambda g, n: g.is_a(n, PROV.Entity) and not g.thing(n)),
+    PROV.Entity: ("evidence records, sentences and documents (the report, the study it cites); no other thing "
+                  "the report talks about",
+                  lambda g, n: g.is_a(n, PROV.Entity) and (not g.thing(n) or g.is_a(n, ZGO.Study))),
     OA.SpecificResource: ("evidence records", lambda g, n: g.is_a(n, ZGO.Evidence)),
     SCHEMA.Report: ("the source document", lambda g, n: g.is_a(n, ZGO.SourceDocument)),
 }
@@ -263,3 +264,16 @@ def test_disjointness_never_names_another_vocabularys_class(graphs):
                for m in Collection(graphs.ontology, graphs.ontology.value(axiom, OWL.members))}
     members |= {c for pair in graphs.ontology.subject_objects(OWL.disjointWith) for c in pair}
     assert members and all(str(m).startswith(ONTOLOGY) for m in members)
+
+
+def test_no_entity_or_concept_is_derived_from_a_quote_asserted_or_inferred(graphs):
+    """Provenance is about descriptions: no company, place or concept has an evidence link or a
+    prov:wasDerivedFrom, in the data or in what the reasoner adds (entities say where they are named with
+    zgo:mentionedAt, which means no derivation)."""
+    links = [(s, p) for g in (graphs.asserted, graphs.inferred) for p in (ZGO.evidence, PROV.wasDerivedFrom)
+             for s in g.subjects(p, None)]
+    assert len(links) > 200
+    assert [(shorten(str(s)), shorten(str(p))) for s, p in links if graphs.thing(s)] == []
+    mentioned = set(graphs.asserted.subjects(ZGO.mentionedAt, None))
+    assert len(mentioned) > 100
+    assert [shorten(str(s)) for s in mentioned if not graphs.thing(s)] == []
