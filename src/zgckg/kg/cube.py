@@ -32,6 +32,7 @@ import rdflib
 
 from ..errors import Violation
 from ..namespaces import GRAPH_ASSERTED, GRAPH_ONTOLOGY, shorten
+from .inputs import to_oxigraph
 
 SAMPLE = 3
 """Offending nodes named per constraint: enough to find the fault, few enough to read."""
@@ -283,19 +284,7 @@ def _quads(data: rdflib.Graph | ox.Store):
                 yield ox.Quad(quad.subject, quad.predicate, quad.object, default)
         return
     for s, p, o in data:
-        yield ox.Quad(_ox(s), _ox(p), _ox(o), default)
-
-
-def _ox(term: rdflib.term.Node):
-    if isinstance(term, rdflib.URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, rdflib.BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, rdflib.Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
-    raise TypeError(f"not an RDF term: {term!r}")
+        yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), default)
 
 
 def _short(term) -> str:

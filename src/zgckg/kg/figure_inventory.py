@@ -18,13 +18,12 @@ from rdflib import RDF
 from .. import namespaces
 from ..errors import Violation
 from ..namespaces import shorten
+from .figure_values import OBS_VALUE, UNIT_MULT
 from .figures import figures_to_encode
 from .report import Report
 
 ZGO = rdflib.Namespace(namespaces.ONTOLOGY)
 OA = rdflib.Namespace(namespaces.OA)
-OBS_VALUE = rdflib.URIRef(namespaces.PREFIXES["sdmx-measure"] + "obsValue")
-UNIT_MULT = rdflib.URIRef(namespaces.PREFIXES["sdmx-attribute"] + "unitMult")
 
 FIGURES = rdflib.URIRef(namespaces.INSTANCES + "dataset/haidian-report-figures")
 """The dataset that encodes the report's figures: data without it (entities only) claims no figures."""
