@@ -179,9 +179,12 @@ SELECT DISTINCT ?g ?s ?p ?o WHERE {{
   UNION {{ GRAPH ?g {{ ?s ?p {r} }} BIND({r} AS ?o) }}
   UNION {{ GRAPH ?h {{ ?s rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?g {{ ?s ?p ?o }} }}
   UNION {{
-    {{ GRAPH ?h {{ {r} (zgo:evidence|zgo:mentionedAt)/oa:hasSelector? ?s }} }}
+    {{ GRAPH ?h {{ {r} zgo:evidence|zgo:mentionedAt ?s }} }}
+    UNION {{ GRAPH ?h {{ {r} zgo:evidence|zgo:mentionedAt ?e . ?e oa:hasSelector ?s }} }}
     UNION {{ GRAPH ?h {{ {r} oa:hasSelector ?s }} }}
-    UNION {{ GRAPH ?h {{ ?x rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?i {{ ?x zgo:evidence/oa:hasSelector? ?s }} }}
+    UNION {{ GRAPH ?h {{ ?x rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?i {{ ?x zgo:evidence ?s }} }}
+    UNION {{ GRAPH ?h {{ ?x rdf:subject|rdf:object|zgo:about {r} }}
+             GRAPH ?i {{ ?x zgo:evidence ?e . ?e oa:hasSelector ?s }} }}
     GRAPH ?g {{ ?s ?p ?o }}
   }}
   UNION {{
