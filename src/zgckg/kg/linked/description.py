@@ -179,20 +179,16 @@ SELECT DISTINCT ?g ?s ?p ?o WHERE {{
   UNION {{ GRAPH ?g {{ ?s ?p {r} }} BIND({r} AS ?o) }}
   UNION {{ GRAPH ?h {{ ?s rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?g {{ ?s ?p ?o }} }}
   UNION {{
-    {{ GRAPH ?h {{ {r} zgo:evidence|zgo:mentionedAt ?s }} }}
-    UNION {{ GRAPH ?h {{ {r} zgo:evidence|zgo:mentionedAt ?e . ?e oa:hasSelector ?s }} }}
-    UNION {{ GRAPH ?h {{ {r} oa:hasSelector ?s }} }}
-    UNION {{ GRAPH ?h {{ ?x rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?i {{ ?x zgo:evidence ?s }} }}
-    UNION {{ GRAPH ?h {{ ?x rdf:subject|rdf:object|zgo:about {r} }}
-             GRAPH ?i {{ ?x zgo:evidence ?e . ?e oa:hasSelector ?s }} }}
-    GRAPH ?g {{ ?s ?p ?o }}
-  }}
-  UNION {{
+    # the evidence records naming the resource or supporting its statements and figures: each record's
+    # own triples, its selectors' and its sentence's text and offsets
     {{ GRAPH ?h {{ {r} zgo:evidence|zgo:mentionedAt ?e }} }}
     UNION {{ GRAPH ?h {{ ?x rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?i {{ ?x zgo:evidence ?e }} }}
-    GRAPH ?j {{ ?e zgo:sentence ?s }}
-    GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN (zgo:text, zgo:sentenceId, oa:start, oa:end, rdf:type))
+    {{ GRAPH ?g {{ ?e ?p ?o }} BIND(?e AS ?s) }}
+    UNION {{ GRAPH ?j {{ ?e oa:hasSelector ?s }} GRAPH ?g {{ ?s ?p ?o }} }}
+    UNION {{ GRAPH ?j {{ ?e zgo:sentence ?s }}
+             GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN (zgo:text, zgo:sentenceId, oa:start, oa:end, rdf:type)) }}
   }}
+  UNION {{ GRAPH ?h {{ {r} oa:hasSelector ?s }} GRAPH ?g {{ ?s ?p ?o }} }}
   UNION {{
     # the labels of what the triples above mention: properties, neighbours, the terms a figure uses
     {{ SELECT DISTINCT ?s WHERE {{ GRAPH ?h {{
