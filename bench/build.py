@@ -45,9 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from zgckg.config import Config  # noqa: E402
-from zgckg.kg.build import check, write_quads  # noqa: E402
+from zgckg.kg.build import asserted_graph, check, write_quads  # noqa: E402
 from zgckg.kg.reasoning import infer  # noqa: E402
-from zgckg.kg.report_graph import report_graph  # noqa: E402
 from zgckg.kg.rules import infer_with_rules  # noqa: E402
 from zgckg.kg.report import Report  # noqa: E402
 from zgckg.kg.inputs import load_sources, parse_file, quads_of  # noqa: E402
@@ -78,8 +77,8 @@ def bench(name: str, config: Config, *, owlrl: bool) -> Run:
     sources = run.time("parse", lambda: load_sources(config))
     report = Report.read(config.source_file)
     shapes = parse_file(sources.shapes_file) if sources.shapes_file else None
-    ontology = sources.ontology()
-    asserted = sources.data() + report_graph(report)
+    ontology = sources.for_reasoning()
+    asserted = asserted_graph(sources, report)
     run.sizes.update(ontology=len(ontology), asserted=len(asserted))
     violations = run.time("validate", lambda: check(sources, report, shapes))
     run.sizes["violations"] = len(violations)

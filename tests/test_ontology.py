@@ -8,7 +8,7 @@ import owlrl
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib import OWL, RDF, RDFS, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from zgckg.kg.report_graph import report_graph

@@ -9,7 +9,7 @@ from zgckg.errors import ValidationFailed
 from zgckg.kg.inputs import load_sources, parse_file, union
 from zgckg.kg.reasoning import infer, is_noise
 from zgckg.kg.report import Report
-from zgckg.kg.report_graph import report_graph
+from zgckg.kg.build import asserted_graph
 from zgckg.kg.rules import infer_with_rules
 
 HERE = Path(__file__).parent
@@ -137,7 +137,7 @@ def project_graphs():
     """The project's own ontology and data (with the report's sentences), as the build reasons over them."""
     config = Config()
     sources = load_sources(config)
-    return sources.ontology(), sources.data() + report_graph(Report.read(config.source_file))
+    return sources.for_reasoning(), asserted_graph(sources, Report.read(config.source_file))
 
 
 def axioms_graphs():

@@ -6,9 +6,12 @@ mistake; it is validated beside the clean fixtures and must give exactly the one
 
 from pathlib import Path
 
+import shutil
+
 import pytest
 import rdflib
 
+from zgckg.config import Config
 from zgckg.kg.validate import load_shapes, relation_properties, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,12 +121,8 @@ def test_the_shipped_data_has_no_violations(ontology, shapes, report):
 # --- what only the whole data shows: the figure inventory and the Data Cube constraints -------------------
 
 
-def project_copy(tmp_path: Path, edit) -> "Config":
+def project_copy(tmp_path: Path, edit) -> Config:
     """The project's ontology and data copied to ``tmp_path``, statistics.ttl passed through ``edit``."""
-    import shutil
-
-    from zgckg.config import Config
-
     shutil.copytree(ROOT / "ontology", tmp_path / "ontology")
     shutil.copytree(ROOT / "data" / "turtle", tmp_path / "turtle")
     statistics = tmp_path / "turtle" / "statistics.ttl"

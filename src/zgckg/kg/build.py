@@ -123,13 +123,20 @@ def prepare(config: Config, timer: StageTimer, reasoner: Reasoner = infer_with_r
     with timer.stage("parse"):
         sources, report, shapes = parse_inputs(config)
         ontology = sources.ontology()
-        asserted = with_figure_values(sources.data() + report_graph(report))
-        asserted += annotations(asserted)
+        asserted = asserted_graph(sources, report)
     with timer.stage("validate"):
         _raise_if_any(check(sources, report, shapes))
     with timer.stage("reason"):
         inferred = reasoner(sources.for_reasoning(), asserted)
     return Prepared(ontology, asserted, inferred)
+
+
+def asserted_graph(sources: Sources, report: Report) -> rdflib.Graph:
+    """What the asserted graph holds: the data files, the report's own graph (its text, sections and
+    sentences), the figures' computed values and the annotations over the evidence records."""
+    asserted = with_figure_values(sources.data() + report_graph(report))
+    asserted += annotations(asserted)
+    return asserted
 
 
 def check(sources: Sources, report: Report, shapes: rdflib.Graph | None) -> list[Violation]:
