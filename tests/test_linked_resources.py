@@ -225,3 +225,11 @@ def test_an_entity_page_opens_the_graph_view_and_the_paths_from_it(project_clien
     page = text(project_client.get("/id/xiaomi"))
     assert 'href="/explore?iri=https%3A//w3id.org/zgckg/id/xiaomi"' in page
     assert 'href="/paths?from=https%3A//w3id.org/zgckg/id/xiaomi"' in page
+
+
+def test_an_interpreted_fact_wears_its_badge_and_the_annotations_stay_out_of_the_relations(project_client):
+    page = text(project_client.get("/id/beijing-graphene-innovation-centre?lang=en"))
+    item = page[page.index('href="/id/haidian-park-administration"'):]
+    item = item[:item.index("</li>")]
+    assert '<span class="badge interpreted">interpreted</span>' in item and "implicit" in item
+    assert "oa:hasBody" not in page and "hasBody" not in page

@@ -36,6 +36,7 @@ SDMX_ATTRIBUTE = PREFIXES["sdmx-attribute"]
 SCHEMA = PREFIXES["schema"]
 LABEL, ALT_LABEL, PREF_LABEL, COMMENT, TYPE = RDFS + "label", SKOS + "altLabel", SKOS + "prefLabel", RDFS + "comment", RDF + "type"
 EVIDENCE, CURATED, ABOUT, SENTENCE = ONTOLOGY + "evidence", ONTOLOGY + "curated", ONTOLOGY + "about", ONTOLOGY + "sentence"
+INTERPRETED = ONTOLOGY + "interpreted"
 MENTIONED_AT, SELECTOR = ONTOLOGY + "mentionedAt", OA + "hasSelector"
 CODES = INSTANCES + "code/"
 """The Data Cube's codes for a dimension that does not apply (not a share, no industry …)."""
@@ -44,7 +45,7 @@ STATEMENT_PARTS = {RDF + "subject", RDF + "predicate", RDF + "object"}
 # Shown on their own (names, types, notes, evidence) rather than as relations.
 _OWN = {LABEL, ALT_LABEL, PREF_LABEL, TYPE, COMMENT, EVIDENCE, MENTIONED_AT}
 # A fact pointing at the resource that is plumbing, not a relation: statements and observations about it.
-_PLUMBING_IN = STATEMENT_PARTS | {ABOUT, SENTENCE}
+_PLUMBING_IN = STATEMENT_PARTS | {ABOUT, SENTENCE, OA + "hasBody"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class Fact:
     inferred: bool
     evidence: list[Evidence] = field(default_factory=list)
     curated: bool = False
+    interpreted: bool = False
+    """Read from the quoted words by interpretation (zgo:interpreted): ``notes`` says how."""
     notes: dict[str, str] = field(default_factory=dict)
     """The statement's rdfs:comment by language: a curator's reason, or how the report was read."""
     statement: str | None = None
@@ -304,8 +307,8 @@ def _assemble(iri: str, quads: list[Quad], labels: dict[str, dict[str, str]]) ->
         for statement in statements.get((q.subject.value, q.predicate, q.object.value), ()):
             fact.statement = statement
             fact.evidence.extend(evidence_of(statement))
-            curated = first(statement, CURATED)
-            fact.curated = fact.curated or (curated is not None and curated.value in ("true", "1"))
+            fact.curated = fact.curated or _true(first(statement, CURATED))
+            fact.interpreted = fact.interpreted or _true(first(statement, INTERPRETED))
             for note in values(statement, COMMENT):
                 fact.notes.setdefault(note.lang or "", note.value)
         (attributes if other.kind == "literal" else facts).append(fact)
@@ -343,6 +346,10 @@ def _evidence(iri: str, node_quads, sentences: dict[str, tuple[str, int]]) -> Ev
         if at >= 0:
             before, after = text[:at], text[at + len(quote):]
     return Evidence(iri, quote, start, end, sentence, sentence_id, before, after)
+
+
+def _true(term: Term | None) -> bool:
+    return term is not None and term.value in ("true", "1")
 
 
 def _int(value: str | None) -> int | None:
