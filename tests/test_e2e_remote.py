@@ -97,6 +97,9 @@ def test_pages_paths_and_descriptions_over_the_remote_store(remote, report):
                      ox.Literal("小米", language="zh")) in turtle
     paths = remote.get("/api/paths", query_string={"from": "zg:tsinghua-university", "to": "zg:haidian-park"}).get_json()
     assert paths["paths"]
+    # the source every evidence record's selectors count in, rebuilt from the remote store and checksummed
+    source = remote.get("/id/report/haidian-park/text", headers={"Accept": "text/plain"})
+    assert source.status_code == 200 and source.get_data(as_text=True) == report.text
     for edge in paths["paths"][0]["edges"]:
         for quote in edge["evidence"]:
             assert report.text[quote["start"]:quote["end"]] == quote["quote"]
