@@ -300,6 +300,17 @@ class QueryFailed(ZgckgError):
 
 
 @dataclass
+class NotSupportedByEngine(ZgckgError):
+    """A valid query asking for something the engine does not implement (a function a remote store does not
+    know, say): neither the client's mistake nor a fault, so not a 400 and not a 500 to look into."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return f"the store this server runs on cannot evaluate this valid query: {self.message}"
+
+
+@dataclass
 class UpdateFailed(ZgckgError):
     """A well-formed update that could not be applied (DROP of a graph that is not there, a failed LOAD…).
 

@@ -20,9 +20,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import (
     AnswerTooLarge, BuiltGraphChanged, DataError, DatasetConflict, EngineFailed, ExplorationTooBroad, ForbiddenOperation,
-    GraphNotFound, NotAcceptable, QueryFailed, QueryOutOfMemory, QuerySyntaxError, QueryTimeout, QueryTooComplex,
-    RemoteFailed, ResourceNotFound, RowLimitExceeded, StoreError, UpdateFailed, WorkerCrashed, WorkerLost, WorkersBusy,
-    ZgckgError,
+    GraphNotFound, NotAcceptable, NotSupportedByEngine, QueryFailed, QueryOutOfMemory, QuerySyntaxError, QueryTimeout,
+    QueryTooComplex, RemoteFailed, ResourceNotFound, RowLimitExceeded, StoreError, UpdateFailed, WorkerCrashed,
+    WorkerLost, WorkersBusy, ZgckgError,
 )
 from .formats import RESULT_KINDS
 from .negotiation import offered
@@ -68,6 +68,7 @@ STATUS: dict[type[ZgckgError], int] = {
     WorkerLost: 503,
     StoreError: 503,  # missing, locked or unreadable store: the server's state, worth a retry
     EngineFailed: 500,  # 503 when the store could not be read: see _status
+    NotSupportedByEngine: 501,
 }
 """The one table from domain error to status; a class matches its nearest listed ancestor. A domain
 error with no entry is a 500, logged as a bug."""

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 
 from ...config import Config
 from ...errors import (
-    EngineFailed, ForbiddenOperation, GraphNotFound, NotAcceptable, QueryFailed, QuerySyntaxError, QueryTimeout,
-    RowLimitExceeded, UpdateFailed,
+    EngineFailed, ForbiddenOperation, GraphNotFound, NotAcceptable, NotSupportedByEngine, QueryFailed,
+    QuerySyntaxError, QueryTimeout, RowLimitExceeded, UpdateFailed,
 )
 from ...namespaces import GRAPH_BASE, PREFIXES, sparql_prologue
 from ..formats import GRAPHS, Format, serialize_triples
@@ -86,6 +86,8 @@ class Adapter:
 
     client_errors: tuple[str, ...] = ()
     """Beginnings of error messages the store sends with a 5xx that are about the request, not the store."""
+    unsupported: tuple[str, ...] = ()
+    """Error codes in messages that say a valid request asks for something the store does not implement."""
 
     def clients_fault(self, message: str) -> bool:
         return message.startswith(self.client_errors)
@@ -100,7 +102,10 @@ ADAPTERS = {
     # Virtuoso answers 500 for queries it compiles but will not run: SQL states of class 37000 (the query),
     # 22023 (an argument), 42 (a permission), S1T00 (its own time limit)
     "virtuoso": Adapter("virtuoso", row_cap_header="X-SPARQL-MaxRows", update_default_graph="default-graph-uri",
-                        client_errors=("Virtuoso 37000", "Virtuoso 22023", "Virtuoso 42", "Virtuoso S1T00")),
+                        client_errors=("Virtuoso 37000", "Virtuoso 22023", "Virtuoso 42", "Virtuoso S1T00"),
+                        # SR185: a function IRI the store has no procedure for (SPARQL makes it an
+                        # evaluation error, an unbound value; Virtuoso refuses the whole query)
+                        unsupported=("SR185",)),
     "generic": Adapter("generic", digest_auth=False),
 }
 
@@ -463,6 +468,8 @@ class RemoteEngine(Engine):
             return EngineFailed(operation, f"the remote store refused our credentials ({response.status_code}): {message}")
         if response.status_code == 400 and kind is UpdateFailed:  # an update the store cannot compile: malformed
             return QuerySyntaxError(f"the remote store refused it: {message}")
+        if kind is QueryFailed and any(code in message for code in self.adapter.unsupported):
+            return NotSupportedByEngine(f"the remote store says: {message}")
         if response.status_code >= 500 and not self.adapter.clients_fault(message):
             return EngineFailed(operation, f"the remote store failed ({response.status_code}): {message}")
         return kind(f"the remote store refused it: {message}")
