@@ -92,6 +92,10 @@ def test_the_header_states_title_description_and_version(ontology, page):
     for description in ontology.objects(doc, rdflib.namespace.DCTERMS.description):
         assert str(description) in text_of(header)
     assert str(ontology.value(doc, OWL.versionInfo)) in header
+    # what this version changed, and the version before it
+    assert str(ontology.value(doc, OWL.priorVersion)) in header
+    changes = {note.language: str(note) for note in ontology.objects(doc, rdflib.namespace.SKOS.changeNote)}
+    assert changes["zh"] in html.unescape(header)
 
 
 def test_definitions_come_in_the_readers_language_first(project_client):
@@ -223,7 +227,8 @@ def test_labels_are_escaped(project_app):
     evil = "<script>alert(1)</script>"
     term = TermDoc(ONTOLOGY + "Evil", "Evil", "class", label={"zh": evil, "en": evil}, definition={"en": [evil]},
                    supers=[Ref(ONTOLOGY + "Place", "Place", {"en": evil})])
-    doc = OntologyDoc(ONTOLOGY.rstrip("#"), {"en": evil}, {"en": evil}, None, None, None, None, None, (term,))
+    doc = OntologyDoc(ONTOLOGY.rstrip("#"), {"en": evil}, {"en": evil}, None, None, None, None, None, {"en": evil}, None,
+                      (term,))
     with project_app.test_request_context("/ontology"):
         body = render("ontology.html", doc=doc, kinds=[("class", {"en": "Classes"}, [term])], alternates=[]).get_data(
             as_text=True)

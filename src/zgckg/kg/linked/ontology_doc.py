@@ -112,11 +112,16 @@ class OntologyDoc:
     created: str | None
     licence: str | None
     prefix: str | None
+    changes: dict[str, str]
+    """What this version changed (``skos:changeNote``), by language."""
+    prior_version: str | None
     terms: tuple[TermDoc, ...]
 
     def of_kind(self, kind: str) -> list[TermDoc]:
         return [t for t in self.terms if t.kind == kind]
 
+
+SKOS_CHANGE_NOTE = "http://www.w3.org/2004/02/skos/core#changeNote"
 
 _MEMO: PerVersion[OntologyDoc] = PerVersion()
 
@@ -205,7 +210,8 @@ def _header(rows: list[Row]) -> tuple:
     title = _texts(facts.get(DCTERMS + "title", []) or facts.get(RDFS + "label", []))
     description = _texts(facts.get(DCTERMS + "description", []) or facts.get(RDFS + "comment", []))
     return (title, description, one(OWL + "versionInfo"), one(OWL + "versionIRI"), one(DCTERMS + "created"),
-            one(DCTERMS + "license"), one("http://purl.org/vocab/vann/preferredNamespacePrefix"))
+            one(DCTERMS + "license"), one("http://purl.org/vocab/vann/preferredNamespacePrefix"),
+            _texts(facts.get(SKOS_CHANGE_NOTE, [])), one(OWL + "priorVersion"))
 
 
 def _is_term(facts: dict[str, list]) -> bool:
