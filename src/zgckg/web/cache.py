@@ -10,8 +10,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from typing import Protocol
 
-from ..kg.engine import Answer
+
+class Answer(Protocol):
+    """What is kept: an engine's answer, or a whole response the front replays (``replay.Replay``)."""
+
+    body: bytes | None
+    size: int
+    version: str
 
 
 class AnswerCache:

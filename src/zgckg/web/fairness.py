@@ -34,6 +34,19 @@ MAX_CLIENTS = 100_000
 class _Client:
     running: list = field(default_factory=list)  # when each running query started
     spent: deque = field(default_factory=deque)  # (finished at, seconds), oldest first
+    total: float = 0.0
+    """The sum of ``spent``'s seconds, kept as entries come and go: a busy client has thousands of them,
+    and summing them on every admission cost more than the rest of a small query's admission."""
+
+    def charge(self, finished: float, seconds: float) -> None:
+        self.spent.append((finished, seconds))
+        self.total += seconds
+
+    def expire(self, now: float) -> None:
+        while self.spent and self.spent[0][0] <= now - WINDOW:
+            self.total -= self.spent.popleft()[1]
+        if not self.spent:
+            self.total = 0.0  # no drift from the additions and subtractions of floats
 
 
 class ClientLimits:
@@ -72,7 +85,7 @@ class ClientLimits:
                 while len(self._clients) > MAX_CLIENTS:
                     self._clients.popitem(last=False)
             self._clients.move_to_end(client)
-            self._expire(state, now)
+            state.expire(now)
             if self.concurrent and len(state.running) >= self.concurrent:
                 self._on_refusal("concurrency")
                 raise HttpError(429, f"this client already has {len(state.running)} queries running, the most it may "
@@ -80,7 +93,7 @@ class ClientLimits:
                                 {"Retry-After": "1"})
             # queries still running count for the time they have taken so far: else a client could start
             # one more just before its long ones end, and overshoot its budget by a whole time limit
-            spent = sum(seconds for _, seconds in state.spent) + sum(now - start for start in state.running)
+            spent = state.total + sum(now - start for start in state.running)
             if self.budget and spent >= self.budget:
                 self._on_refusal("time")
                 wait = self._until_under_budget(state, now)
@@ -96,17 +109,12 @@ class ClientLimits:
             state = self._clients.setdefault(client, _Client())
             if started in state.running:
                 state.running.remove(started)
-            state.spent.append((now, now - started))
-            self._expire(state, now)
-
-    @staticmethod
-    def _expire(state: _Client, now: float) -> None:
-        while state.spent and state.spent[0][0] <= now - WINDOW:
-            state.spent.popleft()
+            state.charge(now, now - started)
+            state.expire(now)
 
     def _until_under_budget(self, state: _Client, now: float) -> int:
         """Whole seconds until enough of the client's recent query time has left the window."""
-        spent = sum(seconds for _, seconds in state.spent)
+        spent = state.total
         for finished, seconds in state.spent:
             spent -= seconds
             if spent < self.budget:

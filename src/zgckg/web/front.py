@@ -27,6 +27,7 @@ from werkzeug.http import parse_accept_header
 
 from ..config import Config
 from .bodies import too_large
+from .replay import Replays, request_key
 
 log = logging.getLogger("zgckg.web.access")
 
@@ -46,6 +47,7 @@ class Front:
         self.config = config
         self.pool = ThreadPoolExecutor(config.threads, thread_name_prefix="zgckg-http")
         self.in_flight: dict[str, int] = {}  # only touched on the event loop: no lock needed
+        self.replays = Replays(app.extensions["zgckg"])
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -100,7 +102,14 @@ class Front:
             await self._refuse(scope, send, 400, "the request body ended before it was complete (fewer bytes than "
                                "its Content-Length, or a malformed chunk); send it again whole")
             return
-        await self._respond(_environ(scope, body, time.monotonic()), send)
+        key = request_key(scope, body)
+        started = time.perf_counter()
+        if (replay := self.replays.find(key)) is not None:  # on this loop: no thread, no app
+            await send({"type": "http.response.start", "status": replay.status, "headers": replay.headers})
+            await send({"type": "http.response.body", "body": replay.body})
+            self.replays.sent(replay, scope, started)
+            return
+        await self._respond(_environ(scope, body, time.monotonic()), send, key)
 
     async def _refuse(self, scope, send, status: int, message: str, headers: tuple = ()) -> None:
         """An error answer of the front, shaped as the app's own (errors.py): plain text unless the client
@@ -131,8 +140,9 @@ class Front:
             return False
         return hmac.compare_digest(given.strip().encode(), token.encode())
 
-    async def _respond(self, environ: dict, send) -> None:
-        """Run the app and send its answer; the app and its iterable only ever run in the pool."""
+    async def _respond(self, environ: dict, send, key: tuple | None) -> None:
+        """Run the app and send its answer; the app and its iterable only ever run in the pool. A whole
+        answer the app marked replayable is kept under ``key``."""
         loop = asyncio.get_running_loop()
         started: dict = {}
 
@@ -146,6 +156,8 @@ class Front:
         try:
             data, more = await loop.run_in_executor(self.pool, answer.begin, self.app, environ, start_response)
             started["sent"] = True
+            if not more:
+                self.replays.keep(key, environ, started["status"], started["headers"], data)
             await send({"type": "http.response.start", "status": started["status"],
                         "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in started["headers"]]})
             while more:

@@ -16,7 +16,7 @@ from flask import Request, Response, request
 from werkzeug.wsgi import wrap_file
 
 from ..kg.engine import Answer, PreparedQuery, Query
-from . import accesslog
+from . import accesslog, replay
 from .compression import CHUNK_BYTES, accepts_gzip, compressed, gzip_stream, worth_compressing
 from .conditional import add_validators, etag_for, is_fresh, not_modified
 from .errors import HttpError, not_acceptable
@@ -86,7 +86,10 @@ def cached_answer(key: tuple, make: Callable[[], Query], **note) -> Response:
         rt.cache.put(cache_key, found)
     if found.version != version:  # the engine found a newer generation: validators follow the answer
         etag, modified = etag_for(found.version, key), rt.last_modified(found.version)
-    accesslog.note(kind=found.kind, format=found.format, rows=found.rows, version=found.version)
+    logged = dict(kind=found.kind, format=found.format, rows=found.rows, version=found.version)
+    accesslog.note(**logged)
+    if found.body is not None:
+        replay.allow(found.version, **note, **logged)
     return add_validators(answer_response(found, request), etag, modified)
 
 

@@ -128,6 +128,11 @@ class Engine(ABC):
     @abstractmethod
     def describe(self) -> EngineInfo: ...
 
+    def version_at_hand(self) -> str | None:
+        """The version served when it can be told at once, without asking a store over the network (the
+        web front checks it on its event loop); None when only :meth:`version` can tell."""
+        return None
+
     def workload(self) -> dict[str, int]:
         """Gauges of what the engine is doing now (``workers``, ``busy``, ``waiting`` jobs), where it knows."""
         return {}

@@ -79,6 +79,9 @@ class LocalEngine(Engine):
         except OSError:
             return self.store_dir.version()
 
+    def version_at_hand(self) -> str | None:
+        return self.version()  # one readlink
+
     def modified(self, version: str) -> float:
         try:
             return (self.store_dir.generations / version).stat().st_mtime

@@ -155,13 +155,21 @@ class RemoteEngine(Engine):
     def version(self) -> str:
         return self._meta()[0]
 
+    def version_at_hand(self) -> str | None:
+        held = self._held()
+        return held[1] if held else None
+
     def modified(self, version: str) -> float:
         found, modified = self._meta()
         return modified if found == version else time.time()
 
-    def _meta(self) -> tuple[str, float]:
+    def _held(self) -> tuple[float, str, float] | None:
+        """The version last read, while it is trusted."""
         held = self._version
-        if held is not None and time.monotonic() - held[0] < self.VERSION_SECONDS:
+        return held if held is not None and time.monotonic() - held[0] < self.VERSION_SECONDS else None
+
+    def _meta(self) -> tuple[str, float]:
+        if held := self._held():
             return held[1], held[2]
         rows = self._select(f"SELECT ?v ?m WHERE {{ GRAPH <{META}> {{ <{META}> <{_VERSION}> ?v ; <{_MODIFIED}> ?m }} }}",
                             timeout=self.config.timeout, dataset=False)
