@@ -8,6 +8,8 @@ import sys
 import threading
 
 import pyoxigraph as ox
+from pathlib import Path
+
 import pytest
 
 from conftest import SparqlEndpoint, remote_network
@@ -17,6 +19,7 @@ from zgckg.errors import QueryFailed, UpdateFailed
 from zgckg.kg.federation import Outbound
 from zgckg.kg.prepared import PreparedQuery, PreparedUpdate, UpdateStep, prepare_query, prepare_update
 from zgckg.kg.sparql import SyntaxLimits, parse_query, parse_update, scan
+from zgckg.kg.sparql.parser import _glance, _scan_tokens
 
 EX = "http://example.org/"
 REMOTE = "http://remote.example/sparql"
@@ -138,11 +141,49 @@ def test_a_query_whose_tokens_name_no_service_or_from_needs_no_reading(text):
     "text",
     ["SELECT * WHERE { SERVICE <http://x.example/> {} }", "SELECT * WHERE { ?s ?p trueSERVICE <http://x.example/> {} }",
      "PREFIX c: <http://x.example/> SELECT * WHERE { SERVICEc:s {} }", "SELECT * FROM <http://g.example/> {}",
-     "SELECT * WHERE { ?s ?p ?o \u0000 }"],
-    ids=["service", "glued-service", "service-glued-to-a-name", "from", "not-even-tokens"],
+     "SELECT * WHERE { \\u0053ERVICE <http://x.example/> {} }"],
+    ids=["service", "glued-service", "service-glued-to-a-name", "from", "escaped-keyword"],
 )
 def test_a_query_that_may_name_a_service_or_from_is_read_by_the_grammar(text):
     assert not scan(text).acts_on_nothing
+
+
+ROOT = Path(__file__).resolve().parents[1]
+GLANCED = [
+    "SELECT * WHERE { ?s ?p ?o }",
+    "# FROM the report: SERVICE is a word in a comment\nPREFIX x: <http://x.example/from#>\nASK { ?s x:p ?o }",
+    "prefix ex:<http://x.example/> base <http://b.example/> describe ex:a",
+    "PREFIXex: <http://x.example/> SELECT * {}",  # one prefixed name, not a declaration
+    "PREFIX : <http://x.example/> SELECT.x:y",
+    "ASK: { }", "SELECTED { }", "SELECT * WHERE { ?s ?p 'a\\u0041' }",
+    "ASK { FILTER((((1)))) }", "ASK { ?a ?b ?c . ?d ?e ?f }",
+]
+
+
+@pytest.mark.parametrize("text", GLANCED + [p.read_text(encoding="utf-8") for p in sorted((ROOT / "queries").glob("*.rq"))])
+@pytest.mark.parametrize("limits", [SyntaxLimits(), SyntaxLimits(max_depth=3, max_triple_patterns=5)], ids=["default", "small"])
+def test_a_glance_says_what_the_tokens_say_or_nothing(text, limits):
+    glanced = _glance(text, limits)
+    try:
+        tokens = _scan_tokens(text, limits)
+    except QueryTooComplex:
+        assert glanced is None
+    else:
+        assert glanced is None or glanced == tokens
+
+
+def test_a_text_the_tokens_cannot_cut_but_that_names_no_service_is_the_engines_to_judge():
+    import pyoxigraph as ox
+
+    text = "SELECT * WHERE { ?s ?p ?o \u0000 }"
+    assert scan(text) == _glance(text, SyntaxLimits()) and scan(text).acts_on_nothing
+    with pytest.raises(SyntaxError):
+        ox.Store().query(text)
+
+
+def test_a_typical_query_is_glanced_at_not_cut_into_tokens():
+    queries = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "queries").glob("*.rq"))]
+    assert sum(_glance(text, SyntaxLimits()) is not None for text in queries) >= len(queries) * 3 // 4
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,15 @@ def outline(text: str) -> Iterator[tuple[str, str]]:
             yield found.lastgroup, found.group()
 
 
+_GAP = r"(?:[ \t\r\n]+|\#[^\r\n]*)*"
+_IRI = rf"""<(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>"""
+_ENDS = rf"(?![{_CHARS}.:])"
+"""A keyword ends here: what follows would not make it part of a longer word or a prefixed name."""
+DECLARATION = re.compile(rf"{_GAP}(?:(?i:PREFIX){_ENDS}{_GAP}(?:{_PREFIX})?:{_GAP}{_IRI}|(?i:BASE){_ENDS}{_GAP}{_IRI})")
+"""One PREFIX or BASE declaration, after any whitespace and comments: three tokens at most."""
+FORM = re.compile(rf"{_GAP}(?P<form>(?i:SELECT|CONSTRUCT|DESCRIBE|ASK)){_ENDS}")
+"""A query form's keyword, after any whitespace and comments."""
+
 _CODE_POINT = re.compile(_UCHAR)
 
 
