@@ -39,7 +39,7 @@ class _Worker:
         self.process.start()
         child.close()
         alive_child.close()
-        self._poller = None
+        self._poller = self._ended = None
         self.told: dict[str, bool] = {}
         """The copy plan this worker was sent, per generation."""
 
@@ -63,6 +63,14 @@ class _Worker:
             self._poller = select.poll()
             self._poller.register(self.conn.fileno(), select.POLLIN)
         return bool(self._poller.poll(max(0, math.ceil(timeout * 1000))))
+
+    def alive(self) -> bool:
+        """Whether the process still runs. Its sentinel turns readable when it ends; one poll object, as
+        for replies (``Process.is_alive`` builds a selector on every call)."""
+        if self._ended is None:
+            self._ended = select.poll()
+            self._ended.register(self.process.sentinel, select.POLLIN)
+        return not self._ended.poll(0)
 
     def wait_ready(self, timeout: float) -> str | None:
         """None once the worker reports ready; otherwise why it did not start (the reason it gave, if any)."""
@@ -296,7 +304,7 @@ class WorkerPool:
                 finally:
                     with self._lock:
                         self.waiting -= 1
-            if worker.process.is_alive():
+            if worker.alive():
                 return worker
             self._replace(worker)
 
