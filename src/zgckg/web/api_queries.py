@@ -38,7 +38,8 @@ from . import accesslog
 from .errors import HttpError
 from .formats import SOLUTIONS, Format, by_name
 from .forms import parse_form
-from .negotiation import best, offered
+from .formats import offered
+from .negotiation import best
 from .pages import cached, render
 from .protocol import lowered
 from .responses import cached_answer

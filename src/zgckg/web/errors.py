@@ -24,8 +24,7 @@ from ..errors import (
     QueryTooComplex, RemoteFailed, ResourceNotFound, RowLimitExceeded, StoreError, UpdateFailed, WorkerCrashed,
     WorkerLost, WorkersBusy, ZgckgError,
 )
-from .formats import RESULT_KINDS
-from .negotiation import offered
+from .formats import RESULT_KINDS, offered
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,17 @@ default when the client states no preference.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..kg.formats import GRAPHS, RESULT_KINDS, SOLUTIONS, Format, by_name, by_serializer
 
 PAGE = Format("html", "html", "page", "text/html", "", "", ("application/xhtml+xml",))
 """A page for people, offered first by every URL that also answers RDF: a browser's Accept prefers it, and
 so does a bare ``*/*``."""
 
-__all__ = ["GRAPHS", "PAGE", "RESULT_KINDS", "SOLUTIONS", "Format", "by_name", "by_serializer"]
+__all__ = ["GRAPHS", "PAGE", "RESULT_KINDS", "SOLUTIONS", "Format", "by_name", "by_serializer", "offered"]
+
+
+def offered(family: Sequence[Format]) -> str:
+    """The media types of ``family``, for a 406's message."""
+    return ", ".join(f.media_type for f in family)

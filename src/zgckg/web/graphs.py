@@ -13,8 +13,8 @@ from .conditional import add_validators, etag_for, is_fresh, not_modified
 from .description import named_graph_sizes
 from .dumps import FORMAT_LABELS, current_dumps
 from .errors import HttpError
-from .formats import GRAPHS, PAGE, Format
-from .negotiation import offered, requested
+from .formats import GRAPHS, PAGE, Format, offered
+from .negotiation import asked
 from .pages import cached, render
 from .paths import iri_for
 from .responses import answer_response
@@ -33,22 +33,15 @@ def graph(name: str) -> Response:
     sizes = dict(named_graph_sizes(rt, rt.version()))
     if iri not in sizes:
         raise HttpError(404, f"there is no graph <{iri}> in the store")
-    fmt = chosen_format()
+    fmt = asked(request.args.getlist("format"), request.headers.get("Accept"), OFFERS,
+                f"none of the offered formats is acceptable; offered: {offered(OFFERS)}; "
+                "or use ?format=turtle (or ntriples, rdfxml, jsonld, nquads, trig, n3, html)")
     if fmt is PAGE:
         response = cached(("graph", iri), lambda: _page(iri, name, sizes[iri]))
     else:
         response = _content(iri, fmt)
     response.vary.add("Accept")
     return response
-
-
-def chosen_format() -> Format:
-    """``?format=`` (a name or a media type) if given, else the Accept header's choice; 406 if neither fits."""
-    found = requested(request.args.getlist("format"), request.headers.get("Accept"), OFFERS)
-    if found is None:
-        raise HttpError(406, f"none of the offered formats is acceptable; offered: {offered(OFFERS)}; "
-                             "or use ?format=turtle (or ntriples, rdfxml, jsonld, nquads, trig, n3, html)")
-    return found
 
 
 def _page(iri: str, name: str, triples: int) -> Response:

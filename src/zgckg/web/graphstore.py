@@ -16,7 +16,8 @@ from . import accesslog
 from .bodies import read_body
 from .errors import HttpError
 from .formats import GRAPHS, Format
-from .negotiation import best, offered
+from .formats import offered
+from .negotiation import best
 from .responses import answer_response, no_content
 from .runtime import runtime
 from .security import WRITE_HEADERS, add_cors, preflight, require_write_token

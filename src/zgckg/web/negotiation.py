@@ -19,6 +19,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .errors import HttpError
 from .formats import GRAPHS, SOLUTIONS, Format, by_name
 
 
@@ -116,10 +117,6 @@ def _from_parameter(values: Sequence[str], family: tuple[Format, ...]) -> Format
     return None
 
 
-def offered(family: Sequence[Format]) -> str:
-    return ", ".join(f.media_type for f in family)
-
-
 def requested(format_values: Sequence[str], accept: str | None, offers: Sequence[Format]) -> Format | None:
     """A ``format`` parameter's choice among ``offers`` (a name or a media type; the first that fits), else
     the Accept header's; None when neither fits (the caller answers 406)."""
@@ -128,3 +125,11 @@ def requested(format_values: Sequence[str], accept: str | None, offers: Sequence
         if found is not None:
             return found
     return None if format_values else best(accept, offers)
+
+
+def asked(format_values: Sequence[str], accept: str | None, offers: Sequence[Format], refusal: str) -> Format:
+    """:func:`requested`, or a 406 that says ``refusal`` (what this resource is offered as)."""
+    found = requested(format_values, accept, offers)
+    if found is None:
+        raise HttpError(406, refusal)
+    return found

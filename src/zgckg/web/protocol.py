@@ -57,11 +57,7 @@ def read_query(request: Request, config: Config) -> QueryRequest | None:
         text = _single(params, "query")
     elif request.mimetype == FORM:
         params = _merged(params, _form(request, config))
-        if "update" in params:
-            raise HttpError(400, "this is the query endpoint; send updates to /update")
-        if "query" not in params:
-            raise HttpError(400, "the form has no `query` field")
-        text = _single(params, "query")
+        text = _form_field(params, "query")
     elif request.mimetype == QUERY_BODY:
         if "query" in params:
             raise HttpError(400, "a query sent as the request body must not also be in the URL")
@@ -84,15 +80,25 @@ def read_query(request: Request, config: Config) -> QueryRequest | None:
     )
 
 
+_ENDPOINTS = {"query": ("queries", "/sparql"), "update": ("updates", "/update")}
+
+
+def _form_field(params, field: str) -> str:
+    """The form's ``query`` or ``update`` text; 400 when it has the other one's field, or neither."""
+    other = "update" if field == "query" else "query"
+    if other in params:
+        plural, where = _ENDPOINTS[other]
+        raise HttpError(400, f"this is the {field} endpoint; send {plural} to {where}")
+    if field not in params:
+        raise HttpError(400, f"the form has no `{field}` field")
+    return _single(params, field)
+
+
 def read_update(request: Request, config: Config) -> UpdateRequest:
     params = _url_params(request)
     if request.mimetype == FORM:
         params = _merged(params, _form(request, config))
-        if "query" in params:
-            raise HttpError(400, "this is the update endpoint; send queries to /sparql")
-        if "update" not in params:
-            raise HttpError(400, "the form has no `update` field")
-        text = _single(params, "update")
+        text = _form_field(params, "update")
     elif request.mimetype == UPDATE_BODY:
         text = _body_text(request, config)
     else:

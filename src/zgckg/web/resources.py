@@ -29,7 +29,8 @@ from ..kg.linked.select import iri_ref
 from ..kg.linked.source_text import normalised_text
 from ..namespaces import BASE, REPORT, REPORT_TEXT
 from .errors import HttpError
-from .negotiation import best, offered
+from .formats import offered
+from .negotiation import best
 from .pages import cached, render
 from .paths import iri_for, local_path
 from .runtime import runtime

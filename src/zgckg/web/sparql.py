@@ -15,7 +15,8 @@ from . import accesslog, description
 from .conditional import add_validators, etag_for, is_fresh, not_modified
 from .errors import HttpError
 from .formats import GRAPHS, SOLUTIONS
-from .negotiation import best, choose, offered
+from .formats import offered
+from .negotiation import best, choose
 from .protocol import QueryRequest, read_query
 from .public import public_url
 from .responses import VARY, cached_answer

@@ -12,9 +12,8 @@ from flask import Blueprint, Response, request
 from ..kg.linked.void import Urls, document
 from .conditional import add_validators, etag_for, is_fresh, not_modified
 from .dumps import current_dumps
-from .errors import HttpError
-from .formats import GRAPHS, Format
-from .negotiation import offered, requested
+from .formats import GRAPHS, Format, offered
+from .negotiation import asked
 from .public import per_host, public_url
 from .runtime import runtime
 
@@ -27,7 +26,9 @@ OFFERS: tuple[Format, ...] = tuple(f for f in GRAPHS if f.name != "n3")
 @bp.route("/.well-known/void")
 def void() -> Response:
     rt = runtime()
-    fmt = chosen_format()
+    fmt = asked(request.args.getlist("format"), request.headers.get("Accept"), OFFERS,
+                f"the dataset description is offered as {offered(OFFERS)} "
+                "(or ?format=turtle, ntriples, rdfxml, jsonld, nquads, trig)")
     urls = Urls(public_url("/.well-known/void"), public_url("/sparql"), public_url("/dumps/"))
     version = rt.version()
     etag, modified = etag_for(version, ("void", urls, fmt.name)), rt.last_modified(version)
@@ -39,12 +40,3 @@ def void() -> Response:
         response = add_validators(Response(body, content_type=fmt.content_type), etag, modified)
     response.vary.add("Accept")
     return response
-
-
-def chosen_format() -> Format:
-    """``?format=`` (a name or a media type) if given, else the Accept header's choice; 406 if neither fits."""
-    found = requested(request.args.getlist("format"), request.headers.get("Accept"), OFFERS)
-    if found is None:
-        raise HttpError(406, f"the dataset description is offered as {offered(OFFERS)} "
-                             "(or ?format=turtle, ntriples, rdfxml, jsonld, nquads, trig)")
-    return found
