@@ -243,3 +243,16 @@ def test_stop_ends_the_process():
         assert server.status() == "stopped"
         with pytest.raises(requests.ConnectionError):
             requests.get(server.sparql, params={"query": "ASK {}"}, timeout=5)
+
+
+def test_the_ini_limits_execution_time_and_refuses_nothing_on_an_estimate(virtuoso):
+    # The optimiser's estimate refused our entity description at 10M quads (it runs in milliseconds); OpenLink
+    # calls the setting a debugging aid. Without a `timeout` parameter, MaxQueryExecutionTime makes a query
+    # that runs long an error, never a partial answer (Virtuoso's "anytime" results need that parameter).
+    import configparser
+
+    ini = configparser.ConfigParser(inline_comment_prefixes=(";",), strict=False, interpolation=None)
+    ini.optionxform = str
+    ini.read(virtuoso.dir / "virtuoso.ini")
+    assert "MaxQueryCostEstimationTime" not in ini["SPARQL"]
+    assert ini["SPARQL"]["MaxQueryExecutionTime"] == str(virtuoso.max_seconds)
