@@ -143,6 +143,9 @@ class RemoteEngine(Engine):
         self.remote = remote or Remote.from_config(config)
         self.adapter = ADAPTERS[self.remote.kind]
         self.session = requests.Session()
+        # the store is reached at the URL configured, not through the environment's proxies or .netrc, whose
+        # lookup on every request cost more than the rest of a small query's round trip
+        self.session.trust_env = False
         user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
         self.auth = None
         if user and password:
