@@ -51,6 +51,10 @@ META = GRAPH_BASE + "meta"
 """Where a remote store keeps the version token zgckg writes (not one of the graphs queries see)."""
 _VERSION = PREFIXES["zgo"] + "version"
 _MODIFIED = PREFIXES["dcterms"] + "modified"
+_TRIPLES = PREFIXES["void"] + "triples"
+"""In the meta graph: a graph's size when it was published (``<graph> void:triples n``)."""
+STAGED = "~"
+"""Marks a graph name as staged (``<graph>~<token>``): uploaded, not yet moved into place, never queried."""
 _BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 _BNODE_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 USER_ENV, PASSWORD_ENV = "ZGCKG_ENGINE_USER", "ZGCKG_ENGINE_PASSWORD"
@@ -81,6 +85,13 @@ class Adapter:
                     cell["value"] = _BNODE_UNSAFE.sub("_", cell["value"].removeprefix("nodeID://"))
         return document
 
+    dataset_reversed: bool = False
+    """The store reads the dataset's graphs in the reverse order of the parameters naming them."""
+
+    def dataset(self, graphs: tuple[str, ...]) -> tuple[str, ...]:
+        """``graphs`` (largest first) in the order to name them, so that the store reads the largest first."""
+        return graphs[::-1] if self.dataset_reversed else graphs
+
     def cut(self, response: requests.Response) -> bool:
         return bool(self.row_cap_header and self.row_cap_header in response.headers)
 
@@ -101,7 +112,11 @@ class Adapter:
 ADAPTERS = {
     # Virtuoso answers 500 for queries it compiles but will not run: SQL states of class 37000 (the query),
     # 22023 (an argument), 42 (a permission), S1T00 (its own time limit)
+    # Virtuoso puts each dataset parameter in front of the query as it reads them, so the last comes first;
+    # and it evaluates a dataset faster when the largest graph comes first (COUNT(*) over 10M quads: 111 ms,
+    # 178 ms when it came last)
     "virtuoso": Adapter("virtuoso", row_cap_header="X-SPARQL-MaxRows", update_default_graph="default-graph-uri",
+                        dataset_reversed=True,
                         client_errors=("Virtuoso 37000", "Virtuoso 22023", "Virtuoso 42", "Virtuoso S1T00"),
                         # SR185: a function IRI the store has no procedure for (SPARQL makes it an
                         # evaluation error, an unbound value; Virtuoso refuses the whole query)
@@ -195,13 +210,21 @@ class RemoteEngine(Engine):
                 f"<{_MODIFIED}> \"{now}\"^^<http://www.w3.org/2001/XMLSchema#dateTime> }} }}")
 
     def graphs(self) -> tuple[str, ...]:
-        """The store's graphs that are ours (under ``…/graph/``, the meta graph aside), once per version."""
+        """The store's graphs that are ours (under ``…/graph/``; neither the meta graph nor a staged one),
+        largest first by the sizes recorded when they were published (others after them), once per version.
+
+        The store lists all its graphs and they are sorted out here: a filter on the graph's name inside the
+        query is applied to every quad (10 s over 10M quads on Virtuoso, against 14 ms for the whole list).
+        """
         version = self.version()
         if self._graphs is None or self._graphs[0] != version:
-            rows = self._select(f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} '
-                                f'FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}") && ?g != <{META}>) }}',
-                                timeout=self.config.timeout, dataset=False)
-            self._graphs = (version, tuple(sorted(r["g"]["value"] for r in rows)))
+            timeout = self.config.timeout
+            names = (r["g"]["value"] for r in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                                           timeout=timeout, dataset=False))
+            ours = [g for g in names if g.startswith(GRAPH_BASE) and g != META and STAGED not in g]
+            sizes = {r["g"]["value"]: int(r["n"]["value"]) for r in self._select(
+                f"SELECT ?g ?n WHERE {{ GRAPH <{META}> {{ ?g <{_TRIPLES}> ?n }} }}", timeout=timeout, dataset=False)}
+            self._graphs = (version, tuple(sorted(ours, key=lambda g: (-sizes.get(g, 0), g))))
         return self._graphs[1]
 
     # --- queries -----------------------------------------------------------------------------------------
@@ -286,7 +309,7 @@ class RemoteEngine(Engine):
                 if step.graph is None:
                     raise ForbiddenOperation("LOAD into a remote store's default graph is not possible: "
                                              "LOAD <…> INTO GRAPH <…>")
-                name = f"{step.graph}~load-{uuid.uuid4().hex[:12]}"
+                name = f"{step.graph}{STAGED}load-{uuid.uuid4().hex[:12]}"
                 staged.append(name)
                 response = self._request("POST", self.remote.store, timeout, params={"graph-uri": name},
                                          data=step.load.body, auth=True,
@@ -345,7 +368,7 @@ class RemoteEngine(Engine):
         store); a failure before that leaves the graphs served as they were."""
         self._writable("publishing")
         token = uuid.uuid4().hex[:12]
-        staged = {iri: f"{iri}~{token}" for iri in graphs}
+        staged = {iri: f"{iri}{STAGED}{token}" for iri in graphs}
         try:
             for iri, data in graphs.items():
                 response = self._request("PUT", self.remote.store, timeout, params={"graph-uri": staged[iri]},
@@ -353,7 +376,11 @@ class RemoteEngine(Engine):
                 if response.status_code >= 300:
                     raise self._failure(response, UpdateFailed)
             moves = " ;\n".join(f"MOVE SILENT GRAPH <{staged[iri]}> TO GRAPH <{iri}>" for iri in graphs)
-            response = self._send(self.remote.update, [("update", f"{moves} ;\n{self._bump()}")], timeout,
+            triples = {iri: data.count(b"\n") for iri, data in graphs.items()}  # N-Triples: a line a triple
+            sizes = " ;\n".join(f"DELETE WHERE {{ GRAPH <{META}> {{ <{iri}> <{_TRIPLES}> ?n }} }} ;\n"
+                                f"INSERT DATA {{ GRAPH <{META}> {{ <{iri}> <{_TRIPLES}> {n} }} }}"
+                                for iri, n in triples.items())
+            response = self._send(self.remote.update, [("update", f"{moves} ;\n{sizes} ;\n{self._bump()}")], timeout,
                                   time.monotonic() + timeout, "*/*", auth=True)
             if response.status_code not in (200, 204):
                 raise self._failure(response, UpdateFailed)
@@ -435,7 +462,8 @@ class RemoteEngine(Engine):
     def _dataset(self) -> list[tuple[str, str]]:
         graphs = self.graphs() or (GRAPH_BASE + "none",)  # an empty store: restrict to nothing, not to everything
         default = graphs if self.config.union_default_graph else (GRAPH_BASE + "default",)
-        return [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in graphs]
+        return ([("default-graph-uri", g) for g in self.adapter.dataset(default)]
+                + [("named-graph-uri", g) for g in self.adapter.dataset(graphs)])
 
     def _select(self, text: str, *, timeout: float, dataset: bool = True) -> list[dict]:
         params = [("query", text)] + (self._dataset() if dataset else [])
