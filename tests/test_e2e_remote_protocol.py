@@ -1,6 +1,7 @@
 """The protocol over a real HTTP server backed by Virtuoso: the real clients, the error shapes, the write
 token, the graph store, and no SERVICE or LOAD reaching anywhere: as over the embedded store."""
 
+import json
 import select
 import socket
 
@@ -31,6 +32,26 @@ def test_sparqlwrapper_reads_every_results_format(remote_server, project_client,
     else:
         value = result.decode().splitlines()[1]
     assert int(value) == platforms(project_client)
+
+
+def test_json_results_are_standard_and_read_as_the_embedded_engine_writes_them(remote_server, project_client):
+    """Virtuoso writes "typed-literal", booleans as 0/1 and plain strings typed xsd:string; through zgckg the
+    same document as the embedded engine's."""
+    query = ("SELECT ?b ?q ?s ?l ?i ?t { ?st zgo:interpreted ?b . ?ev oa:exact ?q . BIND(STR(?q) AS ?s) "
+             "zg:xiaomi rdfs:label ?l . BIND(STRLEN(?q) AS ?i) BIND(\"z\"^^xsd:string AS ?t) } ORDER BY ?q ?l LIMIT 1")
+
+    def row(status: int, kind: str, body: bytes) -> dict:
+        assert status == 200 and kind.startswith("application/sparql-results+json")
+        return json.loads(body)["results"]["bindings"][0]
+
+    accept = {"Accept": "application/sparql-results+json"}
+    answer = requests.get(remote_server + "/sparql", params={"query": query}, headers=accept, timeout=30)
+    remote = row(answer.status_code, answer.headers["Content-Type"], answer.content)
+    answer = project_client.get("/sparql", query_string={"query": query}, headers=accept)
+    assert remote == row(answer.status_code, answer.headers["Content-Type"], answer.data)
+    assert remote["b"] == {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "true"}
+    assert remote["s"] == {"type": "literal", "value": remote["q"]["value"]}
+    assert remote["t"] == {"type": "literal", "value": "z"}
 
 
 def test_rdflib_sparqlstore_reads_the_graph(remote_server, project_client):

@@ -56,6 +56,7 @@ _TRIPLES = PREFIXES["void"] + "triples"
 STAGED = "~"
 """Marks a graph name as staged (``<graph>~<token>``): uploaded, not yet moved into place, never queried."""
 _BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _BNODE_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 USER_ENV, PASSWORD_ENV = "ZGCKG_ENGINE_USER", "ZGCKG_ENGINE_PASSWORD"
 """Credentials for the store's authenticated endpoints come from the environment, never from a flag."""
@@ -81,6 +82,8 @@ class Adapter:
                     cell["type"] = "literal"
                 if cell.get("datatype") == _BOOLEAN and cell["value"] in ("0", "1"):  # Virtuoso's booleans
                     cell["value"] = "true" if cell["value"] == "1" else "false"
+                if cell.get("datatype") == _STRING:  # RDF 1.1: the same literal as a simple one, which is how
+                    del cell["datatype"]  # the other engines (and our other formats) write it
                 if cell.get("type") == "bnode":  # Virtuoso's "nodeID://b10006" is no blank node label
                     cell["value"] = _BNODE_UNSAFE.sub("_", cell["value"].removeprefix("nodeID://"))
         return document
@@ -264,8 +267,11 @@ class RemoteEngine(Engine):
         fmt = query.solutions_format
         if fmt is None:
             raise NotAcceptable("boolean" if boolean else "solutions")
-        results = ox.parse_query_results(json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON)
-        text = results.serialize(format=fmt.ox_format)
+        standard = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        if fmt.name == "json":  # the document is standard now: read again and rewritten, it would only cost time
+            text = standard
+        else:
+            text = ox.parse_query_results(standard, format=ox.QueryResultsFormat.JSON).serialize(format=fmt.ox_format)
         return _answer("boolean" if boolean else "solutions", fmt, text, rows, version)
 
     def _graph(self, body: bytes, media: str, query: Query, version: str) -> Answer:
