@@ -48,6 +48,7 @@ from .inputs import (
     quads_of_dataset,
 )
 from .report import Report
+from . import bulk_load
 from .annotations import annotations
 from .report_graph import report_graph
 from .rules import infer_with_rules
@@ -235,39 +236,6 @@ PROGRESS_SECONDS = 5.0
 """How often a long load says how far it is."""
 
 
-class _Counted:
-    """Counts the quads written, per graph, and says every ``PROGRESS_SECONDS`` how many and how fast."""
-
-    def __init__(self, progress: Progress, counts: dict[str, int]):
-        self.progress = progress
-        self.counts = counts
-        self.total = 0
-        self.started = self.last = time.monotonic()
-
-    def write(self, store: ox.Store, quads: Iterable[ox.Quad], label: str, *, into: ox.NamedNode | None = None) -> None:
-        """Write ``quads`` in one bulk load (one set of files for the store to merge, not one per chunk),
-        counting them as they pass; with ``into``, they are triples (a graph syntax), put there."""
-        store.bulk_extend(self._counting(quads, label, into))
-
-    def _counting(self, quads: Iterable[ox.Quad], label: str, into: ox.NamedNode | None):
-        counts, default = self.counts, ox.DefaultGraph()
-        for quad in quads:
-            if into is not None:
-                quad = ox.Quad(quad.subject, quad.predicate, quad.object, into)
-                key = into.value
-            else:
-                key = "" if quad.graph_name == default else quad.graph_name.value
-            counts[key] = counts.get(key, 0) + 1
-            self.total += 1
-            if not self.total % CHUNK:
-                now = time.monotonic()
-                if now - self.last >= PROGRESS_SECONDS:
-                    self.last = now
-                    rate = self.total / max(now - self.started, 1e-9)
-                    self.progress(f"  {label}: {self.total:,} quads so far ({rate:,.0f} quads/s)")
-            yield quad
-
-
 def load_user_files(config: Config, files: Iterable[Path], *, graph: str | None = None,
                     progress: Progress = _quiet) -> dict[str, int]:
     """Add RDF files to the store, each into its own graph (or all into ``graph``); publish atomically.
@@ -275,9 +243,9 @@ def load_user_files(config: Config, files: Iterable[Path], *, graph: str | None 
     The triples of a file go to its graph; a dataset file (TriG, N-Quads) keeps the graph names it gives
     (only its default graph's triples go to the file's graph). The graphs a build makes are off limits as
     targets: a rebuild would silently replace what was loaded there.
-    Returns the number of quads read from the files into each graph (the files' graphs first, each even if
-    empty; then the graphs the files named themselves), and says how far a long load is through
-    ``progress``, every ``PROGRESS_SECONDS``.
+    Returns the quads each graph gained (the files' graphs first, each even if it gained none; then the
+    graphs the files named themselves), and says how far a long load is through ``progress``, every
+    ``PROGRESS_SECONDS``.
 
     The new generation starts as a checkpoint of the current one (``StoreDir.write``): hard links to its
     immutable files, so the load itself costs the time and disk of the new data, not of the whole store.
@@ -287,44 +255,44 @@ def load_user_files(config: Config, files: Iterable[Path], *, graph: str | None 
     targets = {Path(path): graph or user_graph_iri(Path(path)) for path in files}
     store_dir = StoreDir(config.store, config.write_lock_wait)
     counts = {target: 0 for target in targets.values()}
-    counted = _Counted(progress, counts)
 
     def fill(store: ox.Store) -> None:
+        before = triples_per_graph(store)
+        started = time.monotonic()
         for path, target in targets.items():
-            load_user_file(store, path, target, counted)
-        if counted.total >= 10_000:
-            seconds = time.monotonic() - counted.started
-            progress(f"  {counted.total:,} quads read in {seconds:.1f} s; publishing the new generation")
+            load_user_file(store, path, target, progress)
+        after = triples_per_graph(store)
+        counts.update((g, n - before.get(g, 0)) for g, n in after.items() if n != before.get(g, 0))
+        added = sum(counts.values())
+        if added >= 10_000:
+            seconds = time.monotonic() - started
+            progress(f"  {added:,} quads in {seconds:.1f} s ({added / max(seconds, 1e-9):,.0f} quads/s); "
+                     "publishing the new generation")
 
     _write(store_dir, fill, copy_current=True)
     return counts
 
 
-def load_user_file(store: ox.Store, path: Path, graph: str, counted: _Counted | None = None) -> None:
-    """One file into ``graph``: read by Oxigraph when it knows the syntax (fast, exact errors), else by rdflib.
-
-    Quads are written in chunks of ``CHUNK`` as they are read (the generation is private until published),
-    counted per graph by ``counted``."""
-    counted = counted or _Counted(_quiet, {})
+def load_user_file(store: ox.Store, path: Path, graph: str, progress: Progress = _quiet) -> None:
+    """One file into ``graph``: read by Oxigraph's bulk loader when it knows the syntax (fast, in parts side
+    by side for a large N-Triples or N-Quads file, exact errors; see :mod:`.bulk_load`), else by rdflib."""
     label = display_path(path)
     rdf_format = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) if path.suffix else None
     if rdf_format is None:
-        counted.write(store, quads_of_dataset(parse_dataset(path), graph), label)
+        store.bulk_extend(quads_of_dataset(parse_dataset(path), graph))
         return
+
+    def say(read: int, total: int, seconds: float) -> None:
+        progress(f"  {label}: {read / 1e6:,.0f} of {total / 1e6:,.0f} MB read in {seconds:.0f} s")
+
     try:
-        parsed = ox.parse(path=path, format=rdf_format, base_iri=path.resolve().as_uri())
-        if rdf_format.supports_datasets:
-            counted.write(store, _into(parsed, ox.NamedNode(graph)), label)
-        else:
-            counted.write(store, parsed, label, into=ox.NamedNode(graph))
-    except SyntaxError as exc:
-        raise DataError(display_path(path), exc.lineno, oxigraph_message(exc)) from None
-    except OSError as exc:
-        raise DataError(display_path(path), None, exc.strerror or str(exc)) from None
+        bulk_load.load(store, path, rdf_format, base_iri=path.resolve().as_uri(), graph=ox.NamedNode(graph),
+                       say=say, every=PROGRESS_SECONDS)
+    except bulk_load.PartFailed as failed:
+        error = failed.error
+        if isinstance(error, SyntaxError):
+            line = None if error.lineno is None else error.lineno + failed.line - 1
+            raise DataError(label, line, oxigraph_message(error)) from None
+        raise DataError(label, None, getattr(error, "strerror", None) or str(error)) from None
 
 
-def _into(quads: Iterable[ox.Quad], graph: ox.NamedNode) -> Iterator[ox.Quad]:
-    """The quads, those of the default graph moved into ``graph``."""
-    default = ox.DefaultGraph()
-    for quad in quads:
-        yield ox.Quad(quad.subject, quad.predicate, quad.object, graph) if quad.graph_name == default else quad
