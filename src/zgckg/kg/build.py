@@ -283,7 +283,7 @@ def load_user_file(store: ox.Store, path: Path, graph: str, progress: Progress =
         return
 
     def say(read: int, total: int, seconds: float) -> None:
-        progress(f"  {label}: {read / 1e6:,.0f} of {total / 1e6:,.0f} MB read in {seconds:.0f} s")
+        progress(f"  {label}: {read / 1e6:,.1f} of {total / 1e6:,.1f} MB read in {seconds:.0f} s")
 
     try:
         bulk_load.load(store, path, rdf_format, base_iri=path.resolve().as_uri(), graph=ox.NamedNode(graph),
