@@ -142,7 +142,9 @@ class Config:
     max_upload_bytes: int = 100_000_000
     """Largest body /store accepts (a graph upload); every other request is held to max_body_bytes."""
     cache_bytes: int = 64_000_000
-    """Total size of the answers kept in memory for identical queries (cache_entries bounds their number)."""
+    """Total size of the answers kept in memory for identical queries (cache_entries bounds their number).
+    The front's replays of identical requests (``web/replay.py``) are bounded the same way; they mostly hold
+    the very bytes the answer cache holds."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Config":
