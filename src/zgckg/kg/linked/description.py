@@ -184,8 +184,10 @@ SELECT DISTINCT ?g ?s ?p ?o WHERE {{
   UNION {{
     # the evidence records naming the resource or supporting its statements and figures: each record's
     # own triples, its selectors' and its sentence's text and offsets
-    {{ GRAPH ?h {{ {r} zgo:evidence|zgo:mentionedAt ?e }} }}
-    UNION {{ GRAPH ?h {{ ?x rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?i {{ ?x zgo:evidence ?e }} }}
+    {{ SELECT DISTINCT ?e WHERE {{
+      {{ GRAPH ?h {{ {r} zgo:evidence|zgo:mentionedAt ?e }} }}
+      UNION {{ GRAPH ?h {{ ?x rdf:subject|rdf:object|zgo:about {r} }} GRAPH ?i {{ ?x zgo:evidence ?e }} }}
+    }} }}
     {{ GRAPH ?g {{ ?e ?p ?o }} BIND(?e AS ?s) }}
     UNION {{ GRAPH ?j {{ ?e oa:hasSelector ?s }} GRAPH ?g {{ ?s ?p ?o }} }}
     UNION {{ GRAPH ?j {{ ?e zgo:sentence ?s }}
@@ -194,14 +196,19 @@ SELECT DISTINCT ?g ?s ?p ?o WHERE {{
   UNION {{ GRAPH ?h {{ {r} oa:hasSelector ?s }} GRAPH ?g {{ ?s ?p ?o }} }}
   UNION {{
     # the labels of what the triples above mention: properties, neighbours, the terms a figure uses
-    {{ SELECT DISTINCT ?s WHERE {{ GRAPH ?h {{
-      {{ {r} ?s ?y }} UNION {{ ?y ?s {r} }} UNION {{ {r} ?y ?s }} UNION {{ ?s ?y {r} }}
-      UNION {{ ?x zgo:about {r} . ?x ?y ?s }}
-    }} }} }}
+    {{ SELECT DISTINCT ?s WHERE {{
+      {{ GRAPH ?h {{ {r} ?s ?y }} }} UNION {{ GRAPH ?h {{ ?y ?s {r} }} }}
+      UNION {{ GRAPH ?h {{ {r} ?y ?s }} }} UNION {{ GRAPH ?h {{ ?s ?y {r} }} }}
+      UNION {{ GRAPH ?h {{ ?x zgo:about {r} . ?x ?y ?s }} }}
+    }} }}
     GRAPH ?g {{ ?s rdfs:label ?o }} BIND(rdfs:label AS ?p)
   }}
 }}"""
-"""One query, one trip to a worker: the bounded description and the labels it needs."""
+"""One query, one trip to a worker: the bounded description and the labels it needs. Shaped for Virtuoso's
+planner as well as Oxigraph's (the same rows either way): each alternative of the labels' subquery in its
+own GRAPH (one GRAPH around a UNION with a two-pattern branch took 430 ms at 10M quads, against 2 ms), and
+the evidence records found first in a subquery of their own (Virtuoso does not carry them from one group
+into the next: 70 ms at 1M quads, against 8 ms)."""
 
 
 _MEMO: PerVersion[Description | None] = PerVersion(maxsize=1024)
