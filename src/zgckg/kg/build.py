@@ -243,9 +243,10 @@ def load_user_files(config: Config, files: Iterable[Path], *, graph: str | None 
     The triples of a file go to its graph; a dataset file (TriG, N-Quads) keeps the graph names it gives
     (only its default graph's triples go to the file's graph). The graphs a build makes are off limits as
     targets: a rebuild would silently replace what was loaded there.
-    Returns the quads each graph gained (the files' graphs first, each even if it gained none; then the
-    graphs the files named themselves), and says how far a long load is through ``progress``, every
-    ``PROGRESS_SECONDS``.
+    Returns the triples each graph the load wrote to holds once it is published: the files' graphs first
+    (each even if empty), then the other graphs whose size the load changed (those a dataset file names).
+    A file loaded twice thus reports the same numbers twice. Says how far a long load is through
+    ``progress``, every ``PROGRESS_SECONDS``.
 
     The new generation starts as a checkpoint of the current one (``StoreDir.write``): hard links to its
     immutable files, so the load itself costs the time and disk of the new data, not of the whole store.
@@ -262,11 +263,12 @@ def load_user_files(config: Config, files: Iterable[Path], *, graph: str | None 
         for path, target in targets.items():
             load_user_file(store, path, target, progress)
         after = triples_per_graph(store)
-        counts.update((g, n - before.get(g, 0)) for g, n in after.items() if n != before.get(g, 0))
-        added = sum(counts.values())
+        counts.update((g, after.get(g, 0)) for g in counts)
+        counts.update((g, n) for g, n in after.items() if n != before.get(g, 0))
+        added = sum(after.values()) - sum(before.values())
         if added >= 10_000:
             seconds = time.monotonic() - started
-            progress(f"  {added:,} quads in {seconds:.1f} s ({added / max(seconds, 1e-9):,.0f} quads/s); "
+            progress(f"  {added:,} quads added in {seconds:.1f} s ({added / max(seconds, 1e-9):,.0f} quads/s); "
                      "publishing the new generation")
 
     _write(store_dir, fill, copy_current=True)
