@@ -342,7 +342,8 @@ def load(files: tuple[Path, ...], graph: str | None, progress: bool | None, stor
 
     Any syntax Oxigraph reads (Turtle, N-Triples, N-Quads, TriG, N3, RDF/XML, JSON-LD) or rdflib reads.
     The store gets a new generation, published atomically; `zgckg build` keeps these graphs. Ends with
-    the triples read into each graph (an N-Quads or TriG file's quads go to the graphs it names).
+    the triples each graph the load wrote to holds (an N-Quads or TriG file's quads go to the graphs it
+    names).
     """
     from .namespaces import is_absolute_iri
 
