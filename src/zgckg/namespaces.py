@@ -6,6 +6,7 @@ this one when serving linked data, so the data itself never changes with the hos
 
 import ipaddress
 import re
+from collections.abc import Iterable
 
 BASE = "https://w3id.org/zgckg/"
 
@@ -76,9 +77,13 @@ def shorten(iri: str) -> str:
     return f"<{iri}>"
 
 
-def sparql_prologue() -> str:
-    """PREFIX lines for every shared prefix, for queries written in code."""
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+def sparql_prologue(used_in: str | None = None, declared: Iterable[str] = ()) -> str:
+    """PREFIX lines for every shared prefix, for queries written in code; with ``used_in``, only for those
+    the text may use (its ``p:`` appears; every one when the text has escapes, which may spell it) and does
+    not declare itself."""
+    every = used_in is None or "\\u" in used_in or "\\U" in used_in
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items()
+                   if p not in declared and (every or f"{p}:" in used_in))
 
 
 # --- absolute IRIs (RFC 3987) ----------------------------------------------------------------------------
