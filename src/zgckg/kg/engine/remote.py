@@ -58,6 +58,8 @@ STAGED = "~"
 """Marks a graph name as staged (``<graph>~<token>``): uploaded, not yet moved into place, never queried."""
 _BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 _STRING = "http://www.w3.org/2001/XMLSchema#string"
+_DURATION = "http://www.w3.org/2001/XMLSchema#duration"
+_MONTHS = re.compile(r"-?[0-9]+")
 _BNODE_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 USER_ENV, PASSWORD_ENV = "ZGCKG_ENGINE_USER", "ZGCKG_ENGINE_PASSWORD"
 """Credentials for the store's authenticated endpoints come from the environment, never from a flag."""
@@ -85,6 +87,8 @@ class Adapter:
                     cell["value"] = "true" if cell["value"] == "1" else "false"
                 if cell.get("datatype") == _STRING:  # RDF 1.1: the same literal as a simple one, which is how
                     del cell["datatype"]  # the other engines (and our other formats) write it
+                elif cell.get("datatype") == _DURATION and _MONTHS.fullmatch(cell["value"]):
+                    cell["value"] = _months(int(cell["value"]))  # Virtuoso writes "P2Y" as "24" in JSON
                 if cell.get("type") == "bnode":  # Virtuoso's "nodeID://b10006" is no blank node label
                     cell["value"] = _BNODE_UNSAFE.sub("_", cell["value"].removeprefix("nodeID://"))
         return document
@@ -123,8 +127,9 @@ ADAPTERS = {
                         dataset_reversed=True,
                         client_errors=("Virtuoso 37000", "Virtuoso 22023", "Virtuoso 42", "Virtuoso S1T00"),
                         # SR185: a function IRI the store has no procedure for (SPARQL makes it an
-                        # evaluation error, an unbound value; Virtuoso refuses the whole query)
-                        unsupported=("SR185",)),
+                        # evaluation error, an unbound value; Virtuoso refuses the whole query); SQ200: what
+                        # it cannot translate, such as a duration of days ("No column P1DD")
+                        unsupported=("SR185", "SQ200")),
     "generic": Adapter("generic", digest_auth=False),
 }
 
@@ -616,6 +621,13 @@ def _values(bindings) -> str:
         return ""
     names = " ".join(f"?{name}" for name in bindings)
     return f"\nVALUES ({names}) {{ ({' '.join(bindings.values())}) }}"
+
+
+def _months(count: int) -> str:
+    """A duration of ``count`` months in its canonical form ("P1Y6M"; "PT0S" for none, as Oxigraph writes it)."""
+    years, months = divmod(abs(count), 12)
+    text = (f"{years}Y" if years else "") + (f"{months}M" if months else "")
+    return ("-" if count < 0 else "") + ("P" + text if text else "PT0S")
 
 
 def _read_by(reply, deadline: float, timeout: float) -> bytes:
