@@ -53,7 +53,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import pyoxigraph as ox
 import requests
@@ -287,7 +287,30 @@ class Series:
                 "detail": next((s.detail for s in self.samples if not s.ok), "")}
 
 
-class ZgckgHttp(Client):
+class KeepAlive(Client):
+    """``endpoint.Client``'s keep-alive connection for any request: every target is timed through the same
+    client (http.client), so that no target's numbers carry another client's costs."""
+
+    def _send(self, method: str, path: str, body: bytes | None, headers: dict,
+              answer: list | None = None) -> tuple[int, bytes, float]:
+        for attempt in (1, 2):
+            start = time.perf_counter()
+            try:
+                self.conn.request(method, path, body, headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                if answer is not None:
+                    answer.append(response)
+                return response.status, data, time.perf_counter() - start
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+class ZgckgHttp(KeepAlive):
     """A keep-alive client of a zgckg server: POSTed SPARQL and GETs, naming itself in ``X-Bench-Client`` (the
     servers run with ``--client-header X-Bench-Client``, so that each benchmark client has the per-client
     limits a client of its own address would have, though all come from one loopback address)."""
@@ -311,20 +334,6 @@ class ZgckgHttp(Client):
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept, "X-Bench-Client": self.name}
         return self._send("POST", "/sparql", body, headers)
 
-    def _send(self, method: str, path: str, body: bytes | None, headers: dict) -> tuple[int, bytes, float]:
-        for attempt in (1, 2):
-            start = time.perf_counter()
-            try:
-                self.conn.request(method, path, body, headers)
-                response = self.conn.getresponse()
-                return response.status, response.read(), time.perf_counter() - start
-            except (http.client.HTTPException, ConnectionError):
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
     def get(self, path: str, accept: str) -> tuple[int, bytes, float]:
         return self._send("GET", path, None, {"Accept": accept, "X-Bench-Client": self.name})
 
@@ -346,26 +355,27 @@ class ZgckgHttp(Client):
         return Sample(seconds, True, len(json.loads(body)["paths"]))
 
 
-class VirtuosoHttp:
+class VirtuosoHttp(KeepAlive):
     """Virtuoso's own endpoint: over its whole store, or over ``dataset`` (protocol parameters)."""
 
     def __init__(self, url: str, dataset: tuple[tuple[str, str], ...] = ()):
-        self.url, self.session, self.dataset = url, requests.Session(), dataset
+        where = urlsplit(url)
+        super().__init__(where.port, where.path)
+        self.dataset = dataset
 
-    def sparql(self, text: str, extra: list[tuple[str, str]] = ()) -> Sample:
-        body = urlencode([("query", escaped(text)), *self.dataset, *extra]).encode("ascii")
-        start = time.perf_counter()
+    def sparql(self, text: str) -> Sample:
+        body = urlencode([("query", escaped(text)), *self.dataset]).encode("ascii")
+        answer: list = []
         try:
-            r = self.session.post(self.url, data=body, timeout=TIMEOUT + 30, headers={
-                "Accept": JSON_ACCEPT, "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-        except requests.RequestException as exc:
-            return Sample(time.perf_counter() - start, False, detail=type(exc).__name__)
-        seconds = time.perf_counter() - start
-        if r.status_code != 200:
-            return Sample(seconds, False, detail=f"{r.status_code}: {r.text[:200]}")
-        if r.headers.get("X-SPARQL-MaxRows"):
-            return Sample(seconds, False, detail=f"cut at {r.headers['X-SPARQL-MaxRows']} rows")
-        return Sample(seconds, True, len(r.json()["results"]["bindings"]))
+            status, data, seconds = self._send("POST", self.path, body, {
+                "Accept": JSON_ACCEPT, "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, answer)
+        except (http.client.HTTPException, OSError) as exc:
+            return Sample(0.0, False, detail=type(exc).__name__)
+        if status != 200:
+            return Sample(seconds, False, detail=f"{status}: {data[:200].decode('utf-8', 'replace')}")
+        if answer[0].getheader("X-SPARQL-MaxRows"):
+            return Sample(seconds, False, detail=f"cut at {answer[0].getheader('X-SPARQL-MaxRows')} rows")
+        return Sample(seconds, True, len(json.loads(data)["results"]["bindings"]))
 
 
 class Recorder:
@@ -580,9 +590,9 @@ def one_size(size: int, args, ontology_store: Path, work: Path) -> dict:
                                                   "loaders": len(parts), "buffers": virtuoso.buffers}
         log(f"  Virtuoso bulk load {seconds:.0f} s, {quads / seconds:,.0f} quads/s")
         direct = VirtuosoHttp(virtuoso.sparql)
-        r = direct.session.post(virtuoso.sparql, data={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
-                                "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/zgckg/graph/')) }"},
-                                headers={"Accept": JSON_ACCEPT}, timeout=600)
+        r = requests.post(virtuoso.sparql, data={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                          "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/zgckg/graph/')) }"},
+                          headers={"Accept": JSON_ACCEPT}, timeout=600)
         result["virtuoso_quads"] = int(r.json()["results"]["bindings"][0]["n"]["value"])
         log(f"  Virtuoso holds {result['virtuoso_quads']:,} quads in our graphs")
         log("  Virtuoso direct, its whole store")

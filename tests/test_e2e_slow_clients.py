@@ -6,6 +6,7 @@ import os
 import resource
 import signal
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -218,3 +219,34 @@ def test_a_killed_app_process_is_replaced_within_two_seconds(web_store):
         assert not wait_gone(workers)
     finally:
         stop(process)
+
+
+@pytest.fixture
+def one_worker_server(web_store):
+    process, url = start_server(web_store.root, "--workers", "1", "--timeout", "4", "--client-header", "X-Client")
+    yield url
+    stop(process)
+
+
+def test_health_and_metrics_answer_while_every_thread_waits_on_a_query(one_worker_server):
+    url = one_worker_server
+    assert requests.get(url + "/metrics", timeout=30).status_code == 200  # the graphs counted for this version
+    hundred = " ".join(map(str, range(100)))  # 10^8 rows to filter: far past the 4 s limit
+    endless = "SELECT * { " + " ".join(f"VALUES ?{v} {{ {hundred} }}" for v in "abcd") + " FILTER(?a + ?b + ?c + ?d < 0) }"
+    statuses = []
+
+    def ask(number: int) -> None:
+        statuses.append(requests.post(url + "/sparql", data={"query": f"{endless} # {number}"},
+                                      headers={"X-Client": f"client-{number}"}, timeout=30).status_code)
+
+    threads = [threading.Thread(target=ask, args=(k,)) for k in range(8)]  # as many as the server has threads
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    for path in ("/healthz", "/metrics"):
+        started = time.monotonic()
+        assert requests.get(url + path, timeout=10).status_code == 200
+        assert time.monotonic() - started < 1.0, path
+    for thread in threads:
+        thread.join()
+    assert len(statuses) == 8 and set(statuses) <= {503}  # each query cut at the limit, or no worker freed in time

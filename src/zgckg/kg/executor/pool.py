@@ -300,7 +300,9 @@ class WorkerPool:
                 try:
                     worker = self._idle.get(timeout=left)
                 except queue.Empty:
-                    raise WorkersBusy(len(self._all), timeout) from None
+                    # those starting count: after a timeout the workers killed are being replaced, and
+                    # "all 0 query workers" would say the pool is gone
+                    raise WorkersBusy(len(self._all) + self._starting, timeout) from None
                 finally:
                     with self._lock:
                         self.waiting -= 1
