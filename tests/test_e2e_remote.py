@@ -188,3 +188,54 @@ def test_a_build_killed_at_any_moment_leaves_whole_graphs_served(published, remo
     finished = build(published)
     finished.communicate(timeout=300)
     assert finished.returncode == 0
+
+
+@pytest.fixture
+def separate_default(published, monkeypatch):
+    """The app over the published Virtuoso with --no-union-default-graph: its updates name the default graph
+    (``…/graph/default``) to the store."""
+    from conftest import engine_credentials
+    from zgckg.app import close_app, create_app
+    from zgckg.config import Config
+
+    for name, value in engine_credentials(published).items():
+        if name.startswith("ZGCKG_ENGINE_"):
+            monkeypatch.setenv(name, value)
+    app = create_app(Config(engine=published.sparql, write_token=REMOTE_TOKEN, union_default_graph=False))
+    yield app.test_client()
+    close_app(app)
+
+
+def meta_versions(client) -> list[str]:
+    rows = client.get("/sparql", query_string={"query": f"SELECT ?v {{ GRAPH <{GRAPH_BASE}meta> {{ ?m zgo:version ?v }} }}",
+                                               "named-graph-uri": f"{GRAPH_BASE}meta"}).get_json()
+    return [r["v"]["value"] for r in rows["results"]["bindings"]]
+
+
+@pytest.mark.parametrize("first", ["CLEAR SILENT DEFAULT", "INSERT DATA { <urn:a> <urn:b> 1 }"])
+def test_every_update_gives_exactly_one_new_version(separate_default, first):
+    """An update's dataset (default-graph-uri) hid the meta graph from the version's own DELETE WHERE on
+    Virtuoso: the old token stayed beside the new, the version read back was either, and a cached answer of
+    the old data could be served after a write."""
+    client, auth = separate_default, {"Authorization": f"Bearer {REMOTE_TOKEN}"}
+    ask = {"query": "ASK { <urn:a> <urn:b> 1 }"}
+    for text in (first, "DELETE DATA { <urn:a> <urn:b> 1 }", "INSERT DATA { <urn:a> <urn:b> 1 }"):
+        before = meta_versions(client)
+        answered = client.get("/sparql", query_string=ask).get_json()["boolean"]
+        written = client.post("/update", headers=auth, data={"update": text})
+        assert written.status_code == 204, written.get_data(as_text=True)
+        after = meta_versions(client)
+        assert len(after) == 1 and after != before, (text, before, after)
+        now = client.get("/sparql", query_string=ask).get_json()["boolean"]
+        assert now is ("INSERT" in text or (answered and "CLEAR" not in text and "DELETE" not in text))
+
+
+def test_an_update_reads_the_named_graphs_as_over_the_embedded_store(separate_default):
+    client, auth = separate_default, {"Authorization": f"Bearer {REMOTE_TOKEN}"}
+    graph = f"{GRAPH_BASE}user/delete-where"
+    for text in (f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:s> <urn:p> 1 }} }}",
+                 f"DELETE WHERE {{ GRAPH <{graph}> {{ <urn:s> ?p ?o }} }}"):
+        assert client.post("/update", headers=auth, data={"update": text}).status_code == 204
+    # (not ASK: Virtuoso answers true for GRAPH <g> of a graph outside the dataset, see docs/virtuoso.md)
+    rows = client.get("/sparql", query_string={"query": f"SELECT * {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}).get_json()
+    assert rows["results"]["bindings"] == []

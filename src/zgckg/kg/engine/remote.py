@@ -75,6 +75,8 @@ class Adapter:
     digest_auth: bool = True
     update_default_graph: str | None = None
     """The update endpoint's parameter naming the graph an update reads and writes as its default graph."""
+    update_named_graph: str | None = None
+    """Its parameter naming a graph an update's WHERE may read with GRAPH, when the default graph is named."""
 
 
     def results_json(self, body: bytes) -> dict:
@@ -121,6 +123,7 @@ ADAPTERS = {
     # Virtuoso answers 500 for queries it compiles but will not run: SQL states of class 37000 (the query),
     # 22023 (an argument), 42 (a permission), S1T00 (its own time limit)
     "virtuoso": Adapter("virtuoso", row_cap_header="X-SPARQL-MaxRows", update_default_graph="default-graph-uri",
+                        update_named_graph="named-graph-uri",
                         # it puts each dataset parameter in front of the query as it reads them, so the last
                         # comes first; and it evaluates a dataset faster when the largest graph comes first
                         # (COUNT(*) over 10M quads: 111 ms, 178 ms when it came last)
@@ -228,13 +231,21 @@ class RemoteEngine(Engine):
         self._version = (time.monotonic(), version, modified)
         return version, modified
 
-    def _bump(self) -> str:
-        """The SPARQL Update that gives the data a new version (sent with each write, in the same request)."""
+    def _write(self, text: str, timeout: float, deadline: float, dataset: Iterable[tuple[str, str]] = ()) -> None:
+        """Send the update ``text`` and, in the same request, a new version; the version held afterwards is
+        that one (read again after a failure, which may or may not have been applied)."""
+        token, now = f"r-{uuid.uuid4().hex[:16]}", datetime.now(timezone.utc).replace(microsecond=0)
+        # ";" only between operations: an update of no operation (a prologue, comments) takes none before ours
+        separator = "\n;\n" if _first_keyword(text) not in ("", "BASE", "PREFIX") else "\n"
+        bump = (f"{_delete_in_meta(META, '?p', '?o')} ;\n"
+                f"INSERT DATA {{ GRAPH <{META}> {{ <{META}> <{_VERSION}> \"{token}\" ; "
+                f"<{_MODIFIED}> \"{now.isoformat()}\"^^<http://www.w3.org/2001/XMLSchema#dateTime> }} }}")
         self._version = None
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        return (f"DELETE WHERE {{ GRAPH <{META}> {{ <{META}> ?p ?o }} }} ;\n"
-                f"INSERT DATA {{ GRAPH <{META}> {{ <{META}> <{_VERSION}> \"r-{uuid.uuid4().hex[:16]}\" ; "
-                f"<{_MODIFIED}> \"{now}\"^^<http://www.w3.org/2001/XMLSchema#dateTime> }} }}")
+        response = self._send(self.remote.update, [("update", f"{text}{separator}{bump}"), *dataset], timeout, deadline,
+                              "*/*", auth=True)
+        if response.status_code not in (200, 204):
+            raise self._failure(response, UpdateFailed)
+        self._version = (time.monotonic(), token, now.timestamp())
 
     def graphs(self) -> tuple[str, ...]:
         """The store's graphs that are ours (under ``…/graph/``; neither the meta graph nor a staged one),
@@ -360,16 +371,15 @@ class RemoteEngine(Engine):
             pass
 
     def _apply(self, text: str, timeout: float, deadline: float) -> None:
-        # ";" only between operations: an update of no operation (a prologue, comments) takes none before ours
-        separator = "\n;\n" if _first_keyword(text) not in ("", "BASE", "PREFIX") else "\n"
-        form = [("update", f"{text}{separator}{self._bump()}")]
+        dataset = []
         if self.adapter.update_default_graph and not self.config.union_default_graph:
             # the default graph queries read (see _dataset); without it Virtuoso refuses an update of the
-            # default graph, and its WHERE reads every graph in the store, the store's own included
-            form.append((self.adapter.update_default_graph, GRAPH_BASE + "default"))
-        response = self._send(self.remote.update, form, timeout, deadline, "*/*", auth=True)
-        if response.status_code not in (200, 204):
-            raise self._failure(response, UpdateFailed)
+            # default graph, and its WHERE reads every graph in the store, the store's own included. Named
+            # with it, the dataset is that graph alone unless our graphs are named too: a WHERE's GRAPH <g>
+            # matched nothing (DELETE WHERE { GRAPH <g> { … } } deleted nothing)
+            dataset = [(self.adapter.update_default_graph, GRAPH_BASE + "default")]
+            dataset += [(self.adapter.update_named_graph, g) for g in self.graphs()]
+        self._write(text, timeout, deadline, dataset)
 
     def load_files(self, files: Iterable[Path], *, graph: str | None = None,
                    progress: Callable[[str], None] = lambda message: None) -> dict[str, int]:
@@ -389,7 +399,7 @@ class RemoteEngine(Engine):
             raise GraphNotFound(write.graph)
         if response.status_code >= 300:
             raise self._failure(response, UpdateFailed)
-        self._update_meta(timeout)
+        self._write("", timeout, time.monotonic() + timeout)
         return Written(self.version())
 
     def publish(self, graphs: dict[str, bytes], *, timeout: float) -> Written:
@@ -407,24 +417,15 @@ class RemoteEngine(Engine):
                     raise self._failure(response, UpdateFailed)
             moves = " ;\n".join(f"MOVE SILENT GRAPH <{staged[iri]}> TO GRAPH <{iri}>" for iri in graphs)
             triples = {iri: data.count(b"\n") for iri, data in graphs.items()}  # N-Triples: a line a triple
-            sizes = " ;\n".join(f"DELETE WHERE {{ GRAPH <{META}> {{ <{iri}> <{_TRIPLES}> ?n }} }} ;\n"
+            sizes = " ;\n".join(f"{_delete_in_meta(iri, f'<{_TRIPLES}>', '?n')} ;\n"
                                 f"INSERT DATA {{ GRAPH <{META}> {{ <{iri}> <{_TRIPLES}> {n} }} }}"
                                 for iri, n in triples.items())
-            response = self._send(self.remote.update, [("update", f"{moves} ;\n{sizes} ;\n{self._bump()}")], timeout,
-                                  time.monotonic() + timeout, "*/*", auth=True)
-            if response.status_code not in (200, 204):
-                raise self._failure(response, UpdateFailed)
+            self._write(f"{moves} ;\n{sizes}", timeout, time.monotonic() + timeout)
         except BaseException:
             for name in staged.values():  # what was staged is not served; remove it when the store lets us
                 self._drop_quietly(name, timeout)
             raise
         return Written(self.version())
-
-    def _update_meta(self, timeout: float) -> None:
-        response = self._send(self.remote.update, [("update", self._bump())], timeout, time.monotonic() + timeout,
-                              "*/*", auth=True)
-        if response.status_code not in (200, 204):
-            raise self._failure(response, UpdateFailed)
 
     def _writable(self, what: str) -> None:
         if not self.config.write_token and what in ("update", "graph store"):
@@ -621,6 +622,13 @@ def _values(bindings) -> str:
         return ""
     names = " ".join(f"?{name}" for name in bindings)
     return f"\nVALUES ({names}) {{ ({' '.join(bindings.values())}) }}"
+
+
+def _delete_in_meta(subject: str, predicate: str, value: str) -> str:
+    """The update deleting ``subject``'s values in the meta graph, whatever dataset the request names: with
+    ``WITH``, not ``GRAPH`` in a WHERE, which an update's default-graph-uri hides the meta graph from."""
+    subject = subject if subject.startswith("<") else f"<{subject}>"
+    return f"WITH <{META}> DELETE {{ {subject} {predicate} {value} }} WHERE {{ {subject} {predicate} {value} }}"
 
 
 def _months(count: int) -> str:
