@@ -239,3 +239,17 @@ def test_an_update_reads_the_named_graphs_as_over_the_embedded_store(separate_de
     # (not ASK: Virtuoso answers true for GRAPH <g> of a graph outside the dataset, see docs/virtuoso.md)
     rows = client.get("/sparql", query_string={"query": f"SELECT * {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}).get_json()
     assert rows["results"]["bindings"] == []
+
+
+def test_an_update_reads_our_graphs_only(remote):
+    """Its WHERE sees what a query sees: without a dataset it read Virtuoso's own graphs too, which a
+    DELETE WHERE { GRAPH ?g { … } } would have deleted."""
+    auth, copy = {"Authorization": f"Bearer {REMOTE_TOKEN}"}, f"{GRAPH_BASE}user/graphs-seen"
+    written = remote.post("/update", headers=auth, data={"update": (
+        f"INSERT {{ GRAPH <{copy}> {{ ?g <urn:seen> 1 }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")})
+    assert written.status_code == 204, written.get_data(as_text=True)
+    time.sleep(1.1)  # the engine trusts a version it read for a second
+    seen = {r["g"]["value"] for r in remote.get("/sparql", query_string={
+        "query": f"SELECT ?g {{ GRAPH <{copy}> {{ ?g <urn:seen> 1 }} }}"}).get_json()["results"]["bindings"]}
+    remote.post("/update", headers=auth, data={"update": f"DROP SILENT GRAPH <{copy}>"})
+    assert seen and all(g.startswith(GRAPH_BASE) for g in seen), seen

@@ -74,9 +74,9 @@ class Adapter:
     """A response header the store sets when it cut an answer at its row cap."""
     digest_auth: bool = True
     update_default_graph: str | None = None
-    """The update endpoint's parameter naming the graph an update reads and writes as its default graph."""
+    """The update endpoint's parameter naming a graph an update reads and writes as its default graph."""
     update_named_graph: str | None = None
-    """Its parameter naming a graph an update's WHERE may read with GRAPH, when the default graph is named."""
+    """Its parameter naming a graph an update's WHERE may read with GRAPH."""
 
 
     def results_json(self, body: bytes) -> dict:
@@ -371,14 +371,13 @@ class RemoteEngine(Engine):
             pass
 
     def _apply(self, text: str, timeout: float, deadline: float) -> None:
+        # the update reads what a query reads (our graphs, see _dataset). Without a dataset Virtuoso refuses
+        # an update of the default graph, and an update's WHERE reads every graph in the store, its own
+        # system graphs included (DELETE WHERE { GRAPH ?g { … } } would delete them); with the default graph
+        # alone, a GRAPH <g> in the WHERE matches nothing
         dataset = []
-        if self.adapter.update_default_graph and not self.config.union_default_graph:
-            # the default graph queries read (see _dataset); without it Virtuoso refuses an update of the
-            # default graph, and its WHERE reads every graph in the store, the store's own included. Named
-            # with it, the dataset is that graph alone unless our graphs are named too: a WHERE's GRAPH <g>
-            # matched nothing (DELETE WHERE { GRAPH <g> { … } } deleted nothing)
-            dataset = [(self.adapter.update_default_graph, GRAPH_BASE + "default")]
-            dataset += [(self.adapter.update_named_graph, g) for g in self.graphs()]
+        if self.adapter.update_default_graph and self.adapter.update_named_graph:
+            dataset = self._dataset(self.adapter.update_default_graph, self.adapter.update_named_graph)
         self._write(text, timeout, deadline, dataset)
 
     def load_files(self, files: Iterable[Path], *, graph: str | None = None,
@@ -491,11 +490,13 @@ class RemoteEngine(Engine):
 
     # --- HTTP --------------------------------------------------------------------------------------------
 
-    def _dataset(self) -> list[tuple[str, str]]:
+    def _dataset(self, default_name: str = "default-graph-uri",
+                 named_name: str = "named-graph-uri") -> list[tuple[str, str]]:
+        """Our graphs as a request's dataset, in the parameters named so."""
         graphs = self.graphs() or (GRAPH_BASE + "none",)  # an empty store: restrict to nothing, not to everything
         default = graphs if self.config.union_default_graph else (GRAPH_BASE + "default",)
-        return ([("default-graph-uri", g) for g in self.adapter.dataset(default)]
-                + [("named-graph-uri", g) for g in self.adapter.dataset(graphs)])
+        return ([(default_name, g) for g in self.adapter.dataset(default)]
+                + [(named_name, g) for g in self.adapter.dataset(graphs)])
 
     def _select(self, text: str, *, timeout: float, dataset: bool = True) -> list[dict]:
         params = [("query", text)] + (self._dataset() if dataset else [])
