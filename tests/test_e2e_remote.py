@@ -253,3 +253,10 @@ def test_an_update_reads_our_graphs_only(remote):
         "query": f"SELECT ?g {{ GRAPH <{copy}> {{ ?g <urn:seen> 1 }} }}"}).get_json()["results"]["bindings"]}
     remote.post("/update", headers=auth, data={"update": f"DROP SILENT GRAPH <{copy}>"})
     assert seen and all(g.startswith(GRAPH_BASE) for g in seen), seen
+
+
+def test_a_write_to_the_union_default_graph_is_refused_with_what_to_do(remote):
+    refused = remote.post("/update", headers={"Authorization": f"Bearer {REMOTE_TOKEN}", "Accept": "application/json"},
+                          data={"update": "INSERT DATA { <urn:a> <urn:b> 1 }"})
+    assert refused.status_code == 403
+    assert "name one (INSERT DATA { GRAPH <" in refused.get_json()["message"]

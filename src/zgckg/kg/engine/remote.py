@@ -109,6 +109,9 @@ class Adapter:
     """Beginnings of error messages the store sends with a 5xx that are about the request, not the store."""
     unsupported: tuple[str, ...] = ()
     """Error codes in messages that say a valid request asks for something the store does not implement."""
+    no_default_graph: tuple[str, ...] = ()
+    """Parts of messages that say an update wrote to a default graph the request's dataset cannot give (our
+    union of graphs is no graph to write to)."""
 
     def clients_fault(self, message: str) -> bool:
         return message.startswith(self.client_errors)
@@ -132,7 +135,7 @@ ADAPTERS = {
                         # SR185: a function IRI the store has no procedure for (SPARQL makes it an
                         # evaluation error, an unbound value; Virtuoso refuses the whole query); SQ200: what
                         # it cannot translate, such as a duration of days ("No column P1DD")
-                        unsupported=("SR185", "SQ200")),
+                        unsupported=("SR185", "SQ200"), no_default_graph=("without GRAPH {",)),
     "generic": Adapter("generic", digest_auth=False),
 }
 
@@ -550,6 +553,9 @@ class RemoteEngine(Engine):
         operation = "update" if kind is UpdateFailed else "query"
         if response.status_code in (401, 403):
             return EngineFailed(operation, f"the remote store refused our credentials ({response.status_code}): {message}")
+        if kind is UpdateFailed and any(part in message for part in self.adapter.no_default_graph):
+            return ForbiddenOperation("over a remote store the default graph is the union of the graphs, not a "
+                                      "graph to write to: name one (INSERT DATA { GRAPH <…> { … } }, or WITH <…>)")
         if response.status_code == 400 and kind is UpdateFailed:  # an update the store cannot compile: malformed
             return QuerySyntaxError(f"the remote store refused it: {message}")
         if kind is QueryFailed and any(code in message for code in self.adapter.unsupported):
