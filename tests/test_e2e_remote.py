@@ -260,3 +260,19 @@ def test_a_write_to_the_union_default_graph_is_refused_with_what_to_do(remote):
                           data={"update": "INSERT DATA { <urn:a> <urn:b> 1 }"})
     assert refused.status_code == 403
     assert "name one (INSERT DATA { GRAPH <" in refused.get_json()["message"]
+
+
+def test_the_graph_layers_rows_are_the_answer_it_would_have_read_back(remote_app):
+    """``rows`` skips writing the answer out and reading it again: the same rows either way."""
+    import json as json_module
+
+    from zgckg.kg.engine import Query
+    from zgckg.kg.formats import SOLUTIONS
+
+    engine = remote_app.extensions["zgckg"].engine
+    query = Query("SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(?p IN (zgo:periodDuration, zgo:interpreted, rdfs:label)) }",
+                  SOLUTIONS[0], own=True)
+    rows = engine.rows(query)
+    assert rows == json_module.loads(engine.query(query).content())["results"]["bindings"]
+    assert {cell.get("datatype") for row in rows for cell in row.values()} >= {
+        "http://www.w3.org/2001/XMLSchema#duration", "http://www.w3.org/2001/XMLSchema#boolean"}

@@ -7,7 +7,6 @@ derived from a whole store version (a label index, the ontology's documentation)
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from weakref import WeakKeyDictionary
@@ -60,9 +59,7 @@ def bindings(engine: Engine, text: str, *, timeout: float | None = None,
     from ..engine import Query
 
     limit = engine.config.timeout if timeout is None else timeout
-    answer = engine.query(Query(text, SOLUTIONS[0], timeout=limit, max_rows=max_rows or engine.config.max_rows,
-                                own=True))
-    return json.loads(answer.content())["results"]["bindings"]
+    return engine.rows(Query(text, SOLUTIONS[0], timeout=limit, max_rows=max_rows or engine.config.max_rows, own=True))
 
 
 def iri_ref(iri: str) -> str:
