@@ -819,6 +819,19 @@ def update_doc(path: Path, section: str) -> None:
     write_section(path, section, DOC_HEADING)
 
 
+def _measuring(argv: list[str]) -> list[str]:
+    """The arguments that shape the measurement: where the raw numbers were written is left out."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip or arg.startswith("--json="):
+            skip = False
+            continue
+        skip = arg == "--json"
+        if not skip:
+            kept.append(arg)
+    return kept
+
+
 def virtuoso_version() -> str:
     try:
         out = subprocess.run(["/usr/bin/virtuoso-t", "-?"], capture_output=True, text=True, timeout=10)
@@ -871,7 +884,7 @@ def main(argv=None) -> int:
     meta = {"date": datetime.date.today().isoformat(), "machine": machine(), "versions": versions(),
             "virtuoso": virtuoso_version(), "wall": wall, "clients": args.clients, "duration": args.duration,
             "unfinished": unfinished,
-            "command": shlex.join([".venv/bin/python", "bench/scale.py", *(argv if argv is not None else sys.argv[1:])]),
+            "command": shlex.join([".venv/bin/python", "bench/scale.py", *_measuring(argv if argv is not None else sys.argv[1:])]),
             "settings": (f"every target over HTTP on loopback, one client unless said otherwise. Embedded: `zgckg serve "
                          f"--store … --reader-memory 0` (2 query workers, growing to 4 when all are busy; read from disk, as served at this size), "
                          f"timeout {TIMEOUT:g} s, max rows {MAX_ROWS:,}. Virtuoso: `scripts/virtuoso` (the ini of "
