@@ -188,15 +188,16 @@ class RemoteEngine(Engine):
 
     def __init__(self, config: Config, remote: Remote | None = None, *, network: Network = SYSTEM):
         import requests
-        import urllib3
+
+        from .store_http import store_pool
 
         super().__init__(config, network=network)
         self.remote = remote or Remote.from_config(config)
         self.adapter = ADAPTERS[self.remote.kind]
-        # reads go through urllib3's pool: requests cost 0.35 ms more per request, as much as a small query
-        # takes the store; requests (for its digest authentication) only sends what needs credentials. Both
-        # reach the store at the URL configured, not through the environment's proxies or .netrc.
-        self.pool = urllib3.PoolManager(maxsize=max(4, config.threads), retries=False)
+        # reads go through urllib3's pool (store_http): requests cost 0.35 ms more per request, as much as a
+        # small query takes the store; requests (for its digest authentication) only sends what needs
+        # credentials. Both reach the store at the URL configured, not through the environment's proxies.
+        self.pool = store_pool(max(4, config.threads))
         self.session = requests.Session()
         self.session.trust_env = False
         user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
