@@ -207,8 +207,9 @@ def separate_default(published, monkeypatch):
 
 
 def meta_versions(client) -> list[str]:
-    rows = client.get("/sparql", query_string={"query": f"SELECT ?v {{ GRAPH <{GRAPH_BASE}meta> {{ ?m zgo:version ?v }} }}",
-                                               "named-graph-uri": f"{GRAPH_BASE}meta"}).get_json()
+    meta = f"{GRAPH_BASE}meta"
+    rows = client.get("/sparql", query_string={"query": f"SELECT ?v {{ GRAPH <{meta}> {{ ?m zgo:version ?v }} }}",
+                                               "named-graph-uri": meta}).get_json()
     return [r["v"]["value"] for r in rows["results"]["bindings"]]
 
 

@@ -27,12 +27,12 @@ import os
 import re
 import time
 import uuid
-from urllib.parse import urlencode
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from ...config import Config
 from ...errors import (
@@ -240,7 +240,8 @@ class RemoteEngine(Engine):
         self._version = (time.monotonic(), version, modified)
         return version, modified
 
-    def _write(self, text: str, timeout: float, deadline: float, dataset: Iterable[tuple[str, str]] = ()) -> None:
+    def _write(self, text: str, timeout: float, deadline: float,
+               dataset: Iterable[tuple[str, str]] = ()) -> None:
         """Send the update ``text`` and, in the same request, a new version; the version held afterwards is
         that one (read again after a failure, which may or may not have been applied)."""
         token, now = f"r-{uuid.uuid4().hex[:16]}", datetime.now(timezone.utc).replace(microsecond=0)
@@ -250,8 +251,8 @@ class RemoteEngine(Engine):
                 f"INSERT DATA {{ GRAPH <{META}> {{ <{META}> <{_VERSION}> \"{token}\" ; "
                 f"<{_MODIFIED}> \"{now.isoformat()}\"^^<http://www.w3.org/2001/XMLSchema#dateTime> }} }}")
         self._version = None
-        response = self._send(self.remote.update, [("update", f"{text}{separator}{bump}"), *dataset], timeout, deadline,
-                              "*/*", auth=True)
+        response = self._send(self.remote.update, [("update", f"{text}{separator}{bump}"), *dataset], timeout,
+                              deadline, "*/*", auth=True)
         if response.status_code not in (200, 204):
             raise self._failure(response, UpdateFailed)
         self._version = (time.monotonic(), token, now.timestamp())
@@ -284,8 +285,8 @@ class RemoteEngine(Engine):
         return self._graph(response.content, media, query, version)
 
     def rows(self, query: Query) -> list[dict[str, dict]]:
-        # read once, never written out and read again: a path search at 10M quads spent a quarter of its
-        # time in this process on that
+        # read once, never written out and read again: that took a third of a path search's own time (besides
+        # its requests) at 10M quads
         document = self._document(self._fetch(self.prepare(query), query).content, query)
         return document["results"]["bindings"]
 
@@ -546,7 +547,8 @@ class RemoteEngine(Engine):
     def _request(self, method: str, url: str, timeout: float, *, seconds: float | None = None, auth: bool = False,
                  params: dict[str, str] | None = None, data: bytes | None = None,
                  headers: dict[str, str] | None = None) -> Reply:
-        """One request, abandoned ``seconds`` (else ``timeout``) from now, however the store sends its answer."""
+        """One request, abandoned ``seconds`` (else ``timeout``) from now: a read however the store sends its
+        answer (``_read_by``), a write with credentials when the store stays silent that long."""
         import requests
         import urllib3
 
