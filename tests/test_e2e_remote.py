@@ -277,3 +277,32 @@ def test_the_graph_layers_rows_are_the_answer_it_would_have_read_back(remote_app
     assert rows == json_module.loads(engine.query(query).content())["results"]["bindings"]
     assert {cell.get("datatype") for row in rows for cell in row.values()} >= {
         "http://www.w3.org/2001/XMLSchema#duration", "http://www.w3.org/2001/XMLSchema#boolean"}
+
+
+VIRTRDF = "http://www.openlinksw.com/schemas/virtrdf#"
+
+
+@pytest.mark.parametrize("update", [
+    f"WITH <{VIRTRDF}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s a <{VIRTRDF}QuadMap> ; ?p ?o }}",
+    "BASE <http://www.openlinksw.com/schemas/> CLEAR GRAPH <virtrdf#>",  # named relative to a BASE
+    f"DELETE {{ GRAPH <{VIRTRDF}> {{ ?s ?p ?o }} }} USING NAMED <{VIRTRDF}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+])
+def test_the_stores_own_graphs_are_never_written(remote, published, update):
+    """Named outright, Virtuoso's own graphs were within reach of a writer: WITH <…virtrdf#> DELETE deleted
+    its quad maps."""
+    import requests
+
+    def own() -> int:
+        count = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{VIRTRDF}> {{ ?s ?p ?o }} }}"
+        answer = requests.post(published.sparql, data={"query": count}, timeout=30,
+                               headers={"Accept": "application/sparql-results+json"})
+        return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+    before = own()
+    auth = {"Authorization": f"Bearer {REMOTE_TOKEN}", "Accept": "application/json"}
+    refused = remote.post("/update", headers=auth, data={"update": update})
+    assert refused.status_code == 403 and "own graphs" in refused.get_json()["message"]
+    put = remote.put("/store", query_string={"graph": VIRTRDF}, data=b"<urn:a> <urn:b> <urn:c> .",
+                     headers={**auth, "Content-Type": "application/n-triples"})
+    assert put.status_code == 403
+    assert own() == before > 0

@@ -319,7 +319,7 @@ def test_a_failing_silent_service_is_one_empty_solution(endpoint):
 
 def test_an_update_without_load_or_service_has_no_steps():
     text = "PREFIX e: <http://e.example/> INSERT DATA { e:a e:b e:c } ; CLEAR SILENT GRAPH e:g"
-    assert prepare_update(text) == PreparedUpdate(text, ())
+    assert prepare_update(text) == PreparedUpdate(text, (), ("http://e.example/g",))
 
 
 def test_a_load_of_a_loopback_target_is_refused():

@@ -469,3 +469,18 @@ def test_a_less_than_without_spaces_is_read_as_the_engine_reads_it(text):
 
     list(ox.Store().query(text))
     parse_query(text)
+
+
+@pytest.mark.parametrize("text, graphs", [
+    ("WITH <http://e/w> DELETE { ?s ?p ?o } USING <http://e/u> USING NAMED <http://e/n> "
+     "WHERE { GRAPH <http://e/q> { ?s ?p ?o } }",
+     ["http://e/w", "http://e/u", "http://e/n", "http://e/q"]),
+    ("PREFIX e: <http://e/> INSERT DATA { GRAPH e:g { <a:s> <a:p> 1 } } ; CLEAR GRAPH e:c ; DROP SILENT GRAPH <http://e/d>",
+     ["http://e/g", "http://e/c", "http://e/d"]),
+    ("BASE <http://e/> CREATE GRAPH <new> ; ADD <from> TO DEFAULT ; COPY DEFAULT TO GRAPH <to> ; "
+     "LOAD <http://x/f> INTO GRAPH <in>",
+     ["http://e/new", "http://e/from", "http://e/to", "http://e/in"]),
+    ("DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s <http://e/not-a-graph> ?o } } ; CLEAR ALL", []),
+])
+def test_an_update_names_its_graphs(text, graphs):
+    assert list(parse_update(text).graphs) == graphs

@@ -43,6 +43,8 @@ class PreparedUpdate:
     text: str
     steps: tuple[UpdateStep, ...] = ()
     """Empty unless the update LOADs: then its operations, to apply one after the other."""
+    graphs: tuple[str, ...] = ()
+    """The IRIs it names as graphs (``Reading.graphs``)."""
 
 
 def prepare_query(text: str, policy: Outbound = Outbound(), limits: SyntaxLimits = SyntaxLimits()) -> PreparedQuery:
@@ -71,7 +73,7 @@ def prepare_update(text: str, policy: Outbound = Outbound(), limits: SyntaxLimit
     if reading.services:
         reading = _served(_inlined(reading, policy, UpdateFailed), parse_update, limits, None, policy.base_iri)
     if not reading.loads:
-        return PreparedUpdate(reading.text)
+        return PreparedUpdate(reading.text, graphs=reading.graphs)
     steps = []
     for operation in reading.operations:
         if operation.load is not None:
@@ -80,7 +82,7 @@ def prepare_update(text: str, policy: Outbound = Outbound(), limits: SyntaxLimit
             in_force = reading.declarations_before(operation.start)
             prologue = "".join(reading.text[d.start : d.end] + "\n" for d in in_force)
             steps.append(UpdateStep(prologue + reading.text[operation.start : operation.end]))
-    return PreparedUpdate(reading.text, tuple(steps))
+    return PreparedUpdate(reading.text, tuple(steps), reading.graphs)
 
 
 def _inlined(reading: Reading, policy: Outbound, failure: type[QueryFailed] | type[UpdateFailed]) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from ...config import Config
 from ...errors import (
@@ -114,6 +114,11 @@ class Adapter:
     """Beginnings of error messages the store sends with a 5xx that are about the request, not the store."""
     unsupported: tuple[str, ...] = ()
     """Error codes in messages that say a valid request asks for something the store does not implement."""
+    own_graphs: tuple[str, ...] = ()
+    """Beginnings of the IRIs of graphs the store keeps for itself (Virtuoso's quad maps among them): zgckg
+    never writes them, whoever asks."""
+    own_graphs_at_host: bool = False
+    """Its own graphs also include some named after the endpoint's host (Virtuoso: ``/DAV/``, ``/sparql``)."""
     no_default_graph: tuple[str, ...] = ()
     """Parts of messages that say an update wrote to a default graph the request's dataset cannot give (our
     union of graphs is no graph to write to)."""
@@ -140,7 +145,9 @@ ADAPTERS = {
                         # SR185: a function IRI the store has no procedure for (SPARQL makes it an
                         # evaluation error, an unbound value; Virtuoso refuses the whole query); SQ200: what
                         # it cannot translate, such as a duration of days ("No column P1DD")
-                        unsupported=("SR185", "SQ200"), no_default_graph=("without GRAPH {",)),
+                        unsupported=("SR185", "SQ200"), no_default_graph=("without GRAPH {",),
+                        own_graphs=("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#"),
+                        own_graphs_at_host=True),
     "generic": Adapter("generic", digest_auth=False),
 }
 
@@ -194,6 +201,9 @@ class RemoteEngine(Engine):
         super().__init__(config, network=network)
         self.remote = remote or Remote.from_config(config)
         self.adapter = ADAPTERS[self.remote.kind]
+        host = urlsplit(self.remote.query)
+        at_host = (f"{host.scheme}://{host.netloc}/",) if self.adapter.own_graphs_at_host else ()
+        self.own_graphs = self.adapter.own_graphs + at_host
         # reads go through urllib3's pool (store_http): requests cost 0.35 ms more per request, as much as a
         # small query takes the store; requests (for its digest authentication) only sends what needs
         # credentials. Both reach the store at the URL configured, not through the environment's proxies.
@@ -353,6 +363,7 @@ class RemoteEngine(Engine):
 
     def run_update(self, prepared: PreparedUpdate, timeout: float, started: float | None) -> Written:
         self._writable("update")
+        self._not_the_stores_own(prepared.graphs)
         deadline = (started or time.monotonic()) + timeout
         staged: list[str] = []
         try:
@@ -416,6 +427,7 @@ class RemoteEngine(Engine):
         self._writable("graph store")
         if write.graph is None:
             raise ForbiddenOperation("a remote store's default graph is not writable: name a graph (?graph=IRI)")
+        self._not_the_stores_own((write.graph,))
         method = {"PUT": "PUT", "POST": "POST", "DELETE": "DELETE"}[write.method]
         headers = {"Content-Type": (write.format or GRAPHS[0]).media_type.split(";")[0]} if method != "DELETE" else {}
         response = self._request(method, self.remote.store, timeout, params={"graph-uri": write.graph},
@@ -451,6 +463,15 @@ class RemoteEngine(Engine):
                 self._drop_quietly(name, timeout)
             raise
         return Written(self.version())
+
+    def _not_the_stores_own(self, graphs: Iterable[str]) -> None:
+        """ForbiddenOperation for a write naming a graph the store keeps for itself. (Queries and updates read
+        our graphs only; a graph named outright would reach past that: WITH <…virtrdf#> DELETE … deleted
+        Virtuoso's own quad maps.)"""
+        for graph in graphs:
+            if graph.startswith(self.own_graphs):
+                raise ForbiddenOperation(f"<{graph}> is one of the remote store's own graphs, which this server "
+                                         "does not write")
 
     def _writable(self, what: str) -> None:
         if not self.config.write_token and what in ("update", "graph store"):

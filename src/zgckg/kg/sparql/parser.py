@@ -89,6 +89,8 @@ class Reading:
     has_dataset_clause: bool = False
     """FROM or FROM NAMED in the query (the protocol's dataset and the union default graph yield to it)."""
     triple_patterns: int = 0
+    graphs: tuple[str, ...] = ()
+    """The IRIs the text names as graphs (GRAPH, WITH, USING, INTO, the targets of CLEAR, DROP, ADD …)."""
 
     @property
     def loads(self) -> tuple[Load, ...]:
@@ -236,6 +238,7 @@ class _State:
     form: str | None = None
     has_dataset_clause: bool = False
     triple_patterns: int = 0
+    graphs: list[str] = field(default_factory=list)
     in_service: int = 0
     counting: bool = True
 
@@ -255,7 +258,7 @@ class _Parser:
     def reading(self, kind: str) -> Reading:
         s = self.state
         return Reading(self.text, kind, s.form, tuple(s.declarations), tuple(s.services), tuple(s.operations),
-                       s.has_dataset_clause, s.triple_patterns)
+                       s.has_dataset_clause, s.triple_patterns, tuple(dict.fromkeys(s.graphs)))
 
     # --- tokens ----------------------------------------------------------------------------------------
 
@@ -390,6 +393,12 @@ class _Parser:
                                    f"PREFIX {prefix}: <…> (declared here: {known})")
             return self.state.prefixes[prefix] + unescape(local)
         raise self.error("an IRI")
+
+    def graph_iri(self) -> str:
+        """An IRI in a graph's place (GRAPH, WITH, USING, INTO, CLEAR, …), remembered."""
+        iri = self.iri()
+        self.state.graphs.append(iri)
+        return iri
 
     def at_iri(self) -> bool:
         return self.peek.kind in ("iri", "pname")
@@ -657,7 +666,7 @@ class _Parser:
             self.group_graph_pattern()
         elif word == "GRAPH":
             self.next()
-            self.var_or_iri()
+            self.graph_var_or_iri()
             self.group_graph_pattern()
         elif word == "SERVICE":
             self.service()
@@ -855,6 +864,12 @@ class _Parser:
             self.next()
         else:
             self.iri()
+
+    def graph_var_or_iri(self) -> None:
+        if self.peek.kind == "var":
+            self.next()
+        else:
+            self.graph_iri()
 
     def var(self) -> None:
         self.expect_kind("var")
@@ -1060,17 +1075,17 @@ class _Parser:
             graph = None
             if self.accept("INTO"):
                 self.expect("GRAPH")
-                graph = self.iri()
+                graph = self.graph_iri()
             return Load(iri, silent, graph)
         if word in ("CLEAR", "DROP"):
             self.accept("SILENT")
             if not self.accept("DEFAULT", "NAMED", "ALL"):
                 self.expect("GRAPH")
-                self.iri()
+                self.graph_iri()
         elif word == "CREATE":
             self.accept("SILENT")
             self.expect("GRAPH")
-            self.iri()
+            self.graph_iri()
         elif word in ("ADD", "MOVE", "COPY"):
             self.accept("SILENT")
             self.graph_or_default()
@@ -1089,18 +1104,18 @@ class _Parser:
     def graph_or_default(self) -> None:
         if not self.accept("DEFAULT"):
             self.accept("GRAPH")
-            self.iri()
+            self.graph_iri()
 
     def modify(self, word: str) -> None:
         if word == "WITH":
-            self.iri()
+            self.graph_iri()
             word = self.word(self.expect("INSERT", "DELETE"))
         self.quad_pattern()
         if word == "DELETE" and self.accept("INSERT"):
             self.quad_pattern()
         while self.accept("USING"):
             self.accept("NAMED")
-            self.iri()
+            self.graph_iri()
         self.expect("WHERE")
         self.group_graph_pattern()
 
@@ -1108,7 +1123,7 @@ class _Parser:
         self.expect("{")
         while not self.at("}"):
             if self.accept("GRAPH"):
-                self.var_or_iri()
+                self.graph_var_or_iri()
                 self.expect("{")
                 if not self.at("}"):
                     self.triples_template("}")
